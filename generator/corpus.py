@@ -1,0 +1,131 @@
+"""The typed corpus: articles grouped into issues (期), sections (栏目) and the people of the bylines."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from generator.byline import Person
+from generator.config import Section, SiteConfig
+
+KINDS = ("news", "photo", "opinion", "brief")
+
+
+@dataclass(frozen=True)
+class Photo:
+    caption: str
+    credit: str = ""
+    src: str = ""
+
+
+@dataclass(frozen=True)
+class Article:
+    source: str  # path of the article file, for messages
+    slug: str
+    date: dt.date  # the issue (publication) date
+    title: str
+    section: Section
+    kicker: str = ""
+    subtitle: str = ""
+    page: int | None = None  # 版次
+    order: int | None = None
+    byline: str = ""  # as printed
+    people: tuple[Person, ...] = ()
+    dateline: str = ""
+    kind: str = "news"
+    photos: tuple[Photo, ...] = ()
+    tags: tuple[str, ...] = ()
+    body_html: str = ""
+    text: str = ""  # plain text of the body, for search and feeds' summaries
+    digest: str = ""  # content hash of the source file
+
+    @property
+    def sort_key(self) -> tuple[dt.date, int, int, str]:
+        """Printed order within an issue: 版次, then position on the page."""
+        big = 1 << 30
+        return (self.date, self.page or big, self.order or big, self.slug)
+
+
+@dataclass(frozen=True)
+class Issue:
+    date: dt.date
+    articles: tuple[Article, ...]
+
+    @property
+    def pages(self) -> tuple[tuple[int | None, tuple[Article, ...]], ...]:
+        """Articles grouped by 版次, in printed order."""
+        groups: dict[int | None, list[Article]] = {}
+        for article in self.articles:
+            groups.setdefault(article.page, []).append(article)
+        return tuple((page, tuple(items)) for page, items in groups.items())
+
+
+@dataclass(frozen=True)
+class Credit:
+    """One person's part in one article."""
+
+    article: Article
+    role: str
+    org: str
+
+
+@dataclass(frozen=True)
+class Contributor:
+    """Everyone named in a byline: reporters, trainees, photographers, signed authors."""
+
+    name: str
+    slug: str
+    credits: tuple[Credit, ...]  # newest first
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(credit.role for credit in self.credits))
+
+
+@dataclass(frozen=True)
+class Corpus:
+    config: SiteConfig
+    articles: tuple[Article, ...]  # printed order, oldest issue first
+    contributors: tuple[Contributor, ...]
+    _by_date: dict[dt.date, Issue] = field(repr=False, compare=False, default_factory=dict)
+    _people: dict[str, Contributor] = field(repr=False, compare=False, default_factory=dict)
+
+    @classmethod
+    def build(cls, config: SiteConfig, articles: list[Article], person_slugs: dict[str, str]) -> Corpus:
+        ordered = tuple(sorted(articles, key=lambda a: a.sort_key))
+        credits: dict[str, list[Credit]] = defaultdict(list)
+        for article in reversed(ordered):
+            for person in article.people:
+                credits[person.name].append(Credit(article, person.role, person.org))
+        contributors = tuple(
+            Contributor(name, person_slugs[name], tuple(items))
+            for name, items in sorted(credits.items(), key=lambda kv: person_slugs[kv[0]])
+        )
+        by_date: dict[dt.date, list[Article]] = defaultdict(list)
+        for article in ordered:
+            by_date[article.date].append(article)
+        issues = {date: Issue(date, tuple(items)) for date, items in by_date.items()}
+        return cls(config, ordered, contributors, issues, {c.name: c for c in contributors})
+
+    @property
+    def issues(self) -> tuple[Issue, ...]:
+        """Oldest first."""
+        return tuple(self._by_date[date] for date in sorted(self._by_date))
+
+    def issue(self, date: dt.date) -> Issue | None:
+        return self._by_date.get(date)
+
+    def in_section(self, section: Section) -> tuple[Article, ...]:
+        """Newest first."""
+        return tuple(a for a in self.newest_first() if a.section == section)
+
+    def contributor(self, name: str) -> Contributor | None:
+        return self._people.get(name)
+
+    def slug_of(self, name: str) -> str:
+        return self._people[name].slug
+
+    def newest_first(self) -> tuple[Article, ...]:
+        """Newest issue first, printed order within an issue."""
+        return tuple(a for issue in reversed(self.issues) for a in issue.articles)

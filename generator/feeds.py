@@ -1,0 +1,106 @@
+"""RSS 2.0 feeds (full content), sitemap.xml and robots.txt: the files read by machines."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from email.utils import format_datetime
+from typing import Iterable
+from zoneinfo import ZoneInfo
+
+from generator.config import SiteConfig
+from generator.corpus import Article, Corpus
+from generator.routes import Urls
+
+DC = "http://purl.org/dc/elements/1.1/"
+ATOM = "http://www.w3.org/2005/Atom"
+ET.register_namespace("dc", DC)
+ET.register_namespace("atom", ATOM)
+RELATIVE_ATTR = re.compile(r'(src|href)="(?![a-z][a-z0-9+.-]*:|#|/)([^"]*)"')
+
+
+@dataclass(frozen=True)
+class Feed:
+    url: str  # where the feed lives, relative to the root
+    title: str
+    link: str  # the HTML page it follows
+    articles: tuple[Article, ...]  # newest first
+
+
+def feeds(corpus: Corpus) -> list[Feed]:
+    """The site's feed, one per section and one per byline page."""
+    limit = corpus.config.per_page
+    title = corpus.config.title
+    result = [Feed(Urls.named("feed"), title, Urls.named("home"), corpus.newest_first()[:limit])]
+    for section in corpus.config.sections:
+        result.append(Feed(Urls.section_feed(section), f"{title} · {section.name}", Urls.section(section),
+                           corpus.in_section(section)[:limit]))
+    for person in corpus.contributors:
+        articles = tuple(dict.fromkeys(c.article for c in person.credits))[:limit]
+        result.append(Feed(Urls.person_feed(person.slug), f"{title} · {person.name}", Urls.person(person.slug),
+                           articles))
+    return result
+
+
+def published(date: dt.date, config: SiteConfig) -> dt.datetime:
+    return dt.datetime.combine(date, dt.time(), ZoneInfo(config.timezone))
+
+
+def rss(feed: Feed, config: SiteConfig) -> bytes:
+    absolute = config.base_url.__add__
+    root = ET.Element("rss", {"version": "2.0"})
+    channel = ET.SubElement(root, "channel")
+    _text(channel, "title", feed.title)
+    _text(channel, "link", absolute(feed.link))
+    _text(channel, "description", config.description or config.title)
+    _text(channel, "language", config.language)
+    ET.SubElement(channel, f"{{{ATOM}}}link", {"href": absolute(feed.url), "rel": "self",
+                                                "type": "application/rss+xml"})
+    if feed.articles:
+        _text(channel, "lastBuildDate", format_datetime(published(feed.articles[0].date, config)))
+    for article in feed.articles:
+        url = Urls.article(article)
+        item = ET.SubElement(channel, "item")
+        _text(item, "title", article.title)
+        _text(item, "link", absolute(url))
+        _text(item, "guid", absolute(url)).set("isPermaLink", "true")
+        _text(item, "pubDate", format_datetime(published(article.date, config)))
+        _text(item, "category", article.section.name)
+        for person in article.people:
+            _text(item, f"{{{DC}}}creator", person.name)
+        _text(item, "description", _full_content(article, absolute(url)))
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def _full_content(article: Article, url: str) -> str:
+    """The article body with links made absolute, since feed readers do not know the page's folder."""
+    base = url.rsplit("/", 1)[0] + "/"
+    head = "".join(f"<p>{_escape(part)}</p>" for part in (article.kicker, article.subtitle) if part)
+    byline = f"<p>{_escape(article.byline)}</p>" if article.byline else ""
+    body = RELATIVE_ATTR.sub(lambda m: f'{m[1]}="{base}{m[2]}"', article.body_html)
+    return head + byline + body
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
+    element = ET.SubElement(parent, tag)
+    element.text = text
+    return element
+
+
+def sitemap(urls: Iterable[str], config: SiteConfig) -> bytes:
+    root = ET.Element("urlset", {"xmlns": "http://www.sitemaps.org/schemas/sitemap/0.9"})
+    for url in urls:
+        _text(ET.SubElement(root, "url"), "loc", config.base_url + url)
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def robots(config: SiteConfig) -> bytes:
+    return f"User-agent: *\nAllow: /\n\nSitemap: {config.base_url}sitemap.xml\n".encode()

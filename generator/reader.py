@@ -1,0 +1,249 @@
+"""Article files to typed articles: the one place front matter is parsed and validated.
+
+content/YYYY/MM/DD/<slug>.md: YAML front matter between '---' lines, then the Markdown body.
+Every problem is collected with its path and line; nothing downstream re-reads a file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator import markup
+from generator.byline import ROLES, Person, parse_byline
+from generator.config import SiteConfig
+from generator.corpus import KINDS, Article, Photo
+from generator.errors import Problem
+from generator.slugs import RESERVED, slugify
+
+KEYS = {
+    "title", "kicker", "subtitle", "date", "section", "page", "order", "byline", "dateline", "kind",
+    "photos", "tags", "draft", "slug",
+}
+DATE_DIR = re.compile(r"^(\d{4})/(\d{2})/(\d{2})/([^/]+)\.md$")
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A file that parsed but is not published."""
+
+    source: str
+
+
+def read_content(site: Path, config: SiteConfig) -> tuple[list[Article], list[Problem]]:
+    content = site / "content"
+    articles: list[Article] = []
+    problems: list[Problem] = []
+    for path in sorted(content.rglob("*.md")):
+        result = read_article(path, content, config, problems)
+        if isinstance(result, Article):
+            articles.append(result)
+    seen: dict[tuple[dt.date, str], Article] = {}
+    for article in articles:
+        key = (article.date, article.slug)
+        if key in seen:
+            problems.append(Problem(article.source, 1, f"same URL as {seen[key].source}"))
+        else:
+            seen[key] = article
+    return articles, problems
+
+
+def read_article(path: Path, content: Path, config: SiteConfig, problems: list[Problem]) -> Article | Draft | None:
+    label = str(path)
+    relative = path.relative_to(content).as_posix()
+    where = DATE_DIR.match(relative)
+    if not where:
+        problems.append(Problem(label, 1, "article files must be content/YYYY/MM/DD/<slug>.md"))
+        return None
+    try:
+        folder_date = dt.date(int(where[1]), int(where[2]), int(where[3]))
+    except ValueError:
+        problems.append(Problem(label, 1, f"folder {where[1]}/{where[2]}/{where[3]} is not a real date"))
+        return None
+    try:
+        raw = path.read_bytes()
+        source = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(label, 1, f"not UTF-8 (byte {exc.start})"))
+        return None
+
+    before = len(problems)
+    meta, lines, body = _front_matter(source, label, problems)
+    if meta is None:
+        return None
+    fields = _Fields(meta, lines, label, problems)
+    for key in meta:
+        if key not in KEYS:
+            fields.fail(key, f"unknown key '{key}'")
+    if meta.get("draft", "false") in ("true", "yes", "True"):
+        return Draft(label)
+
+    title = fields.text("title", required=True)
+    date = fields.date("date") or folder_date
+    if date != folder_date:
+        fields.fail("date", f"date {date} disagrees with the folder's date {folder_date}")
+    section_name = fields.text("section", required=True)
+    section = config.section(section_name)
+    if section_name and section is None:
+        names = "、".join(s.name for s in config.sections)
+        fields.fail("section", f"unknown section '{section_name}' (site.yaml has {names})")
+    kind = fields.text("kind") or "news"
+    if kind not in KINDS:
+        fields.fail("kind", f"kind must be one of {', '.join(KINDS)}")
+    slug = fields.text("slug") or where[4]
+    if slugify(slug) != slug or slug in RESERVED:
+        if fields.text("slug"):
+            fields.fail("slug", f"slug '{slug}' must be lowercase a-z, 0-9, '-' and not {sorted(RESERVED)}")
+        else:
+            slug = slugify(slug) or "article"
+            slug = f"{slug}-article" if slug in RESERVED else slug
+    byline, people, dateline = fields.byline()
+    photos = fields.photos(path.parent)
+    body_html = markup.to_html(body)
+    if len(problems) > before or section is None:
+        return None
+    return Article(
+        source=label,
+        slug=slug,
+        date=date,
+        title=title,
+        section=section,
+        kicker=fields.text("kicker"),
+        subtitle=fields.text("subtitle"),
+        page=fields.positive("page"),
+        order=fields.positive("order"),
+        byline=byline,
+        people=people,
+        dateline=fields.text("dateline") or dateline,
+        kind=kind,
+        photos=photos,
+        tags=tuple(fields.strings("tags")),
+        body_html=body_html,
+        text=markup.to_text(body_html),
+        digest=hashlib.sha1(raw).hexdigest(),
+    )
+
+
+def _front_matter(
+    source: str, label: str, problems: list[Problem]
+) -> tuple[dict[str, Any] | None, dict[str, int], str]:
+    lines = source.splitlines()
+    if not lines or lines[0].strip() != "---":
+        problems.append(Problem(label, 1, "missing front matter: the file must start with a '---' line"))
+        return None, {}, ""
+    try:
+        end = next(i for i, line in enumerate(lines[1:], start=1) if line.strip() == "---")
+    except StopIteration:
+        problems.append(Problem(label, 1, "front matter is not closed by a '---' line"))
+        return None, {}, ""
+    text = "\n".join(lines[1:end])
+    try:
+        node = yaml.compose(text, Loader=yaml.BaseLoader)
+        # BaseLoader keeps every scalar a string: '2022-02-30' and 'yes' are checked here, not coerced.
+        meta = yaml.load(text, Loader=yaml.BaseLoader) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = (mark.line + 2) if mark is not None else 1
+        problems.append(Problem(label, line, f"invalid YAML in front matter: {getattr(exc, 'problem', exc)}"))
+        return None, {}, ""
+    if not isinstance(meta, dict):
+        problems.append(Problem(label, 2, "front matter must be a mapping of keys"))
+        return None, {}, ""
+    key_lines = {}
+    if isinstance(node, yaml.MappingNode):
+        key_lines = {key.value: key.start_mark.line + 2 for key, _ in node.value}
+    return meta, key_lines, "\n".join(lines[end + 1:]).strip() + "\n"
+
+
+class _Fields:
+    """Typed access to front matter values, recording a problem at the key's line on bad input."""
+
+    def __init__(self, meta: dict[str, Any], lines: dict[str, int], label: str, problems: list[Problem]):
+        self.meta, self.lines, self.label, self.problems = meta, lines, label, problems
+
+    def fail(self, key: str, message: str) -> None:
+        self.problems.append(Problem(self.label, self.lines.get(key, 1), message))
+
+    def text(self, key: str, required: bool = False) -> str:
+        value = self.meta.get(key, "")
+        if not isinstance(value, str):
+            self.fail(key, f"'{key}' must be text")
+            return ""
+        if required and not value.strip():
+            self.fail(key, f"missing required '{key}'")
+        return value.strip()
+
+    def date(self, key: str) -> dt.date | None:
+        value = self.text(key)
+        if not value:
+            return None
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            self.fail(key, f"'{value}' is not a real date (YYYY-MM-DD)")
+            return None
+
+    def positive(self, key: str) -> int | None:
+        value = self.text(key)
+        if not value:
+            return None
+        if not value.isdigit() or int(value) < 1:
+            self.fail(key, f"'{key}' must be a positive whole number")
+            return None
+        return int(value)
+
+    def strings(self, key: str) -> list[str]:
+        value = self.meta.get(key, [])
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.fail(key, f"'{key}' must be a list of text")
+            return []
+        return [v.strip() for v in value if v.strip()]
+
+    def byline(self) -> tuple[str, tuple[Person, ...], str]:
+        value = self.meta.get("byline", "")
+        if isinstance(value, str):
+            parsed = parse_byline(value)
+            return parsed.printed, parsed.people, parsed.dateline
+        people: list[Person] = []
+        if not isinstance(value, list):
+            self.fail("byline", "'byline' must be text or a list of {name, role, org}")
+            return "", (), ""
+        for item in value:
+            if not isinstance(item, dict) or not isinstance(item.get("name"), str) or set(item) - {"name", "role", "org"}:
+                self.fail("byline", "each byline entry needs a 'name' and may have 'role' and 'org'")
+                continue
+            role = item.get("role", "记者")
+            if role not in ROLES:
+                self.fail("byline", f"role '{role}' must be one of {'、'.join(ROLES)}")
+                continue
+            people.append(Person(item["name"].strip(), role, str(item.get("org", "")).strip()))
+        printed = " ".join(f"{p.org}{p.role} {p.name}" for p in people)
+        return printed, tuple(people), ""
+
+    def photos(self, folder: Path) -> tuple[Photo, ...]:
+        value = self.meta.get("photos", [])
+        if not isinstance(value, list):
+            self.fail("photos", "'photos' must be a list of {src, caption, credit}")
+            return ()
+        photos: list[Photo] = []
+        for item in value:
+            if not isinstance(item, dict) or set(item) - {"src", "caption", "credit"}:
+                self.fail("photos", "each photo has only 'src', 'caption' and 'credit'")
+                continue
+            if not all(isinstance(v, str) for v in item.values()):
+                self.fail("photos", "photo fields must be text")
+                continue
+            src = item.get("src", "").strip()
+            if src and (not re.match(r"^[\w./-]+$", src) or ".." in src or not (folder / src).is_file()):
+                self.fail("photos", f"photo '{src}' not found next to the article")
+                continue
+            photos.append(Photo(item.get("caption", "").strip(), item.get("credit", "").strip(), src))
+        return tuple(photos)

@@ -1,0 +1,82 @@
+"""Pages to HTML with jinja2, autoescaped; a site's own templates/ override the project's."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from generator.byline import Person
+from generator.config import SiteConfig
+from generator.corpus import Article, Corpus
+from generator.feeds import published
+from generator.routes import URLS, Page, Urls, relative
+
+PROJECT = Path(__file__).resolve().parent.parent
+WEEKDAYS = "一二三四五六日"
+
+
+def template_dirs(site: Path) -> list[Path]:
+    return [d for d in (site / "templates", PROJECT / "templates") if d.is_dir()]
+
+
+def environment(site: Path) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader([str(d) for d in template_dirs(site)]),
+        autoescape=select_autoescape(["html", "xml"], default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["cn_date"] = cn_date
+    env.filters["weekday"] = lambda d: "星期" + WEEKDAYS[d.weekday()]
+    env.filters["page_label"] = lambda p: f"第{p:02d}版" if p else "未标版次"
+    env.globals["urls"] = Urls
+    env.globals["URLS"] = URLS
+    return env
+
+
+def cn_date(date: dt.date) -> str:
+    return f"{date.year}年{date.month}月{date.day}日"
+
+
+def render_page(env: Environment, page: Page, corpus: Corpus) -> bytes:
+    template = env.get_template(page.template)
+    context: dict[str, Any] = {
+        "site": corpus.config,
+        "page_url": page.url,
+        "rel": partial(relative, page.url),
+        "feed_url": relative(page.url, page.feed or URLS["feed"]),
+        "nav_sections": corpus.config.sections,
+        **page.context,
+    }
+    if page.template == "article.html":
+        context["json_ld"] = json_ld(page.context["article"], page.context["people"], corpus.config)
+    return template.render(context).encode("utf-8")
+
+
+def json_ld(article: Article, people: list[tuple[Person, str]], config: SiteConfig) -> str:
+    """schema.org NewsArticle; '<' escaped so the JSON can never close its script element."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.title,
+        "datePublished": published(article.date, config).isoformat(),
+        "author": [
+            {"@type": "Person", "name": person.name, "url": config.base_url + Urls.person(slug)}
+            for person, slug in people
+        ],
+        "articleSection": article.section.name,
+        "url": config.base_url + Urls.article(article),
+        "inLanguage": config.language,
+        "publisher": {"@type": "Organization", "name": config.title},
+    }
+    if article.subtitle:
+        data["alternativeHeadline"] = article.subtitle
+    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -1,0 +1,216 @@
+"""The URL scheme and the plan of pages: one table answers "where does this page live".
+
+Every link is written relative to the page it is on, and every folder link names its index.html,
+so the built folder works from file:// and under any base path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+from calendar import Calendar
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from generator.corpus import Article, Contributor, Corpus, Issue
+from generator.config import Section
+
+URLS = {
+    "home": "index.html",
+    "article": "{y:04d}/{m:02d}/{d:02d}/{slug}.html",
+    "issue": "{y:04d}/{m:02d}/{d:02d}/index.html",
+    "month": "{y:04d}/{m:02d}/index.html",
+    "year": "{y:04d}/index.html",
+    "archive": "archive/index.html",
+    "sections": "section/index.html",
+    "section": "section/{slug}/index.html",
+    "people": "people/index.html",
+    "person": "people/{slug}/index.html",
+    "search": "search/index.html",
+    "not_found": "404.html",
+    "feed": "feed.xml",
+    "section_feed": "section/{slug}/feed.xml",
+    "person_feed": "people/{slug}/feed.xml",
+}
+WEEKDAYS = "一二三四五六日"
+
+
+class Urls:
+    """URLs of things, relative to the site root."""
+
+    @staticmethod
+    def article(article: Article) -> str:
+        d = article.date
+        return URLS["article"].format(y=d.year, m=d.month, d=d.day, slug=article.slug)
+
+    @staticmethod
+    def issue(date: dt.date) -> str:
+        return URLS["issue"].format(y=date.year, m=date.month, d=date.day)
+
+    @staticmethod
+    def month(year: int, month: int) -> str:
+        return URLS["month"].format(y=year, m=month)
+
+    @staticmethod
+    def year(year: int) -> str:
+        return URLS["year"].format(y=year)
+
+    @staticmethod
+    def section(section: Section) -> str:
+        return URLS["section"].format(slug=section.slug)
+
+    @staticmethod
+    def section_feed(section: Section) -> str:
+        return URLS["section_feed"].format(slug=section.slug)
+
+    @staticmethod
+    def person(slug: str) -> str:
+        return URLS["person"].format(slug=slug)
+
+    @staticmethod
+    def person_feed(slug: str) -> str:
+        return URLS["person_feed"].format(slug=slug)
+
+    @staticmethod
+    def named(name: str) -> str:
+        return URLS[name]
+
+
+def paged(url: str, number: int) -> str:
+    """Page 1 lives at the list's own URL; page n at <folder>/page/n/index.html."""
+    if number == 1:
+        return url
+    return posixpath.join(posixpath.dirname(url), "page", str(number), "index.html")
+
+
+def relative(from_url: str, to_url: str) -> str:
+    """A link from one page to another that works from disk and under any base path."""
+    start = posixpath.dirname(from_url) or "."
+    return posixpath.relpath(to_url, start)
+
+
+@dataclass(frozen=True)
+class Pager:
+    number: int
+    count: int
+    urls: tuple[str, ...]  # the URL of every page of this list
+
+    @property
+    def previous(self) -> str | None:
+        return self.urls[self.number - 2] if self.number > 1 else None
+
+    @property
+    def next(self) -> str | None:
+        return self.urls[self.number] if self.number < self.count else None
+
+
+@dataclass(frozen=True)
+class Page:
+    url: str
+    template: str
+    context: dict[str, Any] = field(compare=False)
+    # digests of the articles this page shows: with the template and config, what it is made from
+    sources: tuple[str, ...] = field(default=(), compare=False)
+    feed: str = ""  # the RSS feed this page advertises, relative to the root
+
+
+def paginate(url: str, items: Sequence[Any], per_page: int) -> list[tuple[str, Sequence[Any], Pager]]:
+    count = max(1, -(-len(items) // per_page))
+    urls = tuple(paged(url, n) for n in range(1, count + 1))
+    return [
+        (urls[n - 1], items[(n - 1) * per_page: n * per_page], Pager(n, count, urls))
+        for n in range(1, count + 1)
+    ]
+
+
+def plan(corpus: Corpus) -> list[Page]:
+    """Every HTML page of the site, in a stable order."""
+    per_page = corpus.config.per_page
+    pages: list[Page] = []
+    issues = corpus.issues
+    if issues:
+        pages.append(_issue_page(URLS["home"], issues[-1], corpus, per_page, home=True)[0])
+    for position, issue in enumerate(issues):
+        pages += _issue_page(Urls.issue(issue.date), issue, corpus, per_page)
+        for index, article in enumerate(issue.articles):
+            pages.append(_article_page(article, issue, index, corpus))
+    pages += _archive_pages(corpus)
+    pages.append(Page(URLS["sections"], "sections.html", {"sections": _section_counts(corpus)}))
+    for section in corpus.config.sections:
+        articles = corpus.in_section(section)
+        for url, items, pager in paginate(Urls.section(section), articles, per_page):
+            pages.append(Page(url, "section.html", {"section": section, "articles": items, "pager": pager},
+                              _digests(items), Urls.section_feed(section)))
+    pages.append(Page(URLS["people"], "people.html", {"contributors": corpus.contributors}))
+    for person in corpus.contributors:
+        for url, items, pager in paginate(Urls.person(person.slug), person.credits, per_page):
+            pages.append(Page(url, "person.html", {"person": person, "credits": items, "pager": pager},
+                              _digests(c.article for c in items), Urls.person_feed(person.slug)))
+    pages.append(Page(URLS["search"], "search.html", {"sections": corpus.config.sections}))
+    pages.append(Page(URLS["not_found"], "404.html", {}))
+    return pages
+
+
+def _issue_page(url: str, issue: Issue, corpus: Corpus, per_page: int, home: bool = False) -> list[Page]:
+    dates = [i.date for i in corpus.issues]
+    index = dates.index(issue.date)
+    neighbours = {
+        "previous_issue": dates[index - 1] if index > 0 else None,
+        "next_issue": dates[index + 1] if index + 1 < len(dates) else None,
+    }
+    return [
+        Page(page_url, "issue.html",
+             {"issue": issue, "articles": items, "pager": pager, "home": home, **neighbours},
+             _digests(items))
+        for page_url, items, pager in paginate(url, issue.articles, per_page)
+    ]
+
+
+def _article_page(article: Article, issue: Issue, index: int, corpus: Corpus) -> Page:
+    neighbours = issue.articles
+    context = {
+        "article": article,
+        "previous": neighbours[index - 1] if index > 0 else None,
+        "next": neighbours[index + 1] if index + 1 < len(neighbours) else None,
+        "people": [(person, corpus.slug_of(person.name)) for person in article.people],
+    }
+    sources = tuple(a.digest for a in neighbours[max(0, index - 1): index + 2])
+    return Page(Urls.article(article), "article.html", context, sources, Urls.section_feed(article.section))
+
+
+def _archive_pages(corpus: Corpus) -> list[Page]:
+    by_year: dict[int, dict[int, list[Issue]]] = {}
+    for issue in corpus.issues:
+        by_year.setdefault(issue.date.year, {}).setdefault(issue.date.month, []).append(issue)
+    years = [(year, [(m, len(items), sum(len(i.articles) for i in items)) for m, items in months.items()])
+             for year, months in sorted(by_year.items(), reverse=True)]
+    pages = [Page(URLS["archive"], "archive.html", {"years": years})]
+    for year, months in sorted(by_year.items()):
+        summary = [(m, items) for m, items in sorted(months.items())]
+        pages.append(Page(Urls.year(year), "year.html", {"year": year, "months": summary}))
+        for month, items in sorted(months.items()):
+            pages.append(Page(Urls.month(year, month), "month.html", {
+                "year": year, "month": month, "issues": items,
+                "weeks": _calendar(year, month, {i.date: i for i in items}),
+            }, _digests(a for i in items for a in i.articles)))
+    return pages
+
+
+def _calendar(year: int, month: int, issues: dict[dt.date, Issue]) -> list[list[tuple[int, Issue | None]]]:
+    """Weeks of (day, issue or None), Monday first; day 0 pads days of other months."""
+    weeks = Calendar().monthdatescalendar(year, month)
+    return [[(d.day if d.month == month else 0, issues.get(d)) for d in week] for week in weeks]
+
+
+def _section_counts(corpus: Corpus) -> list[tuple[Section, int]]:
+    counts = {section: 0 for section in corpus.config.sections}
+    for article in corpus.articles:
+        counts[article.section] += 1
+    return list(counts.items())
+
+
+def _digests(articles: Any) -> tuple[str, ...]:
+    return tuple(a.digest for a in articles)
+
+
+__all__ = ["Page", "Pager", "Urls", "URLS", "plan", "paginate", "paged", "relative", "Contributor"]
