@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from dataclasses import dataclass
 from email.utils import format_datetime
-from typing import Iterable
 from zoneinfo import ZoneInfo
 
 from generator.config import SiteConfig
@@ -49,7 +49,9 @@ def published(date: dt.date, config: SiteConfig) -> dt.datetime:
 
 
 def rss(feed: Feed, config: SiteConfig) -> bytes:
-    absolute = config.base_url.__add__
+    def absolute(url: str) -> str:
+        return config.base_url + url
+
     root = ET.Element("rss", {"version": "2.0"})
     channel = ET.SubElement(root, "channel")
     _text(channel, "title", feed.title)

@@ -217,7 +217,8 @@ class _Fields:
             self.fail("byline", "'byline' must be text or a list of {name, role, org}")
             return "", (), ""
         for item in value:
-            if not isinstance(item, dict) or not isinstance(item.get("name"), str) or set(item) - {"name", "role", "org"}:
+            valid = isinstance(item, dict) and isinstance(item.get("name"), str)
+            if not valid or set(item) - {"name", "role", "org"}:
                 self.fail("byline", "each byline entry needs a 'name' and may have 'role' and 'org'")
                 continue
             role = item.get("role", "记者")

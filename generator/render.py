@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import traceback
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateSyntaxError,
+    select_autoescape,
+)
 
 from generator.byline import Person
 from generator.config import SiteConfig
 from generator.corpus import Article, Corpus
+from generator.errors import ContentError, Problem
 from generator.feeds import published
 from generator.routes import URLS, Page, Urls, relative
 
@@ -46,6 +55,24 @@ def cn_date(date: dt.date) -> str:
 
 
 def render_page(env: Environment, page: Page, corpus: Corpus) -> bytes:
+    """One page; a broken template is reported as a content error at its file and line."""
+    try:
+        return _render(env, page, corpus)
+    except TemplateError as exc:
+        raise ContentError([_template_problem(exc, page)]) from None
+
+
+def _template_problem(exc: TemplateError, page: Page) -> Problem:
+    if isinstance(exc, TemplateSyntaxError):
+        return Problem(exc.filename or exc.name or page.template, exc.lineno, f"template error: {exc.message}")
+    frames = traceback.extract_tb(exc.__traceback__)
+    inside = [f for f in frames if f.filename.endswith((".html", ".xml"))]
+    where = inside[-1] if inside else None
+    path = where.filename if where else page.template
+    return Problem(path, where.lineno or 1 if where else 1, f"template error rendering {page.url}: {exc}")
+
+
+def _render(env: Environment, page: Page, corpus: Corpus) -> bytes:
     template = env.get_template(page.template)
     context: dict[str, Any] = {
         "site": corpus.config,

@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import posixpath
 from calendar import Calendar
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
-from generator.corpus import Article, Contributor, Corpus, Issue
 from generator.config import Section
+from generator.corpus import Article, Contributor, Corpus, Issue
 
 URLS = {
     "home": "index.html",
@@ -130,7 +131,7 @@ def plan(corpus: Corpus) -> list[Page]:
     issues = corpus.issues
     if issues:
         pages.append(_issue_page(URLS["home"], issues[-1], corpus, per_page, home=True)[0])
-    for position, issue in enumerate(issues):
+    for issue in issues:
         pages += _issue_page(Urls.issue(issue.date), issue, corpus, per_page)
         for index, article in enumerate(issue.articles):
             pages.append(_article_page(article, issue, index, corpus))

@@ -15,7 +15,7 @@ RESERVED = frozenset({"index", "page", "feed", "404"})
 def slugify(text: str, limit: int = 60) -> str:
     """'张龙贵' -> 'zhang-long-gui'; 'LNG 项目 2022' -> 'lng-xiang-mu-2022'."""
     text = unicodedata.normalize("NFKC", text)
-    words = lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: [chars])
+    words = lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: chars)  # keep digits and Latin runs whole
     slug = re.sub(r"[^a-z0-9]+", "-", "-".join(words).lower()).strip("-")
     return slug[:limit].rstrip("-")
 

@@ -1,0 +1,81 @@
+"""The URL scheme, pagination, relative links and slugs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from generator import pipeline
+from generator.config import Section
+from generator.routes import Urls, paged, paginate, plan, relative
+from generator.slugs import person_slug, slugify, unique_slugs
+from tests.conftest import article, write_site
+
+
+def test_url_scheme() -> None:
+    assert Urls.issue(dt.date(2022, 12, 10)) == "2022/12/10/index.html"
+    assert Urls.month(2022, 3) == "2022/03/index.html"
+    assert Urls.year(2022) == "2022/index.html"
+    assert Urls.section(Section("要闻", "yaowen")) == "section/yaowen/index.html"
+    assert Urls.person("huangshu") == "people/huangshu/index.html"
+    assert Urls.person_feed("huangshu") == "people/huangshu/feed.xml"
+
+
+def test_pages_have_stable_urls() -> None:
+    assert paged("section/yaowen/index.html", 1) == "section/yaowen/index.html"
+    assert paged("section/yaowen/index.html", 3) == "section/yaowen/page/3/index.html"
+    pages = paginate("people/x/index.html", list(range(5)), 2)
+    assert [url for url, _, _ in pages] == [
+        "people/x/index.html", "people/x/page/2/index.html", "people/x/page/3/index.html"]
+    assert [list(items) for _, items, _ in pages] == [[0, 1], [2, 3], [4]]
+    first, middle, last = (pager for _, _, pager in pages)
+    assert (first.previous, first.next) == (None, "people/x/page/2/index.html")
+    assert (middle.previous, middle.next) == ("people/x/index.html", "people/x/page/3/index.html")
+    assert (last.number, last.count, last.next) == (3, 3, None)
+    assert [url for url, _, _ in paginate("a/index.html", [], 2)] == ["a/index.html"]
+
+
+def test_relative_links_work_from_any_depth() -> None:
+    assert relative("index.html", "2022/12/10/a.html") == "2022/12/10/a.html"
+    assert relative("2022/12/10/a.html", "people/x/index.html") == "../../../people/x/index.html"
+    assert relative("people/x/page/2/index.html", "static/style.css") == "../../../../static/style.css"
+    assert relative("2022/12/10/a.html", "2022/12/10/b.html") == "b.html"
+
+
+def test_slugs_in_pinyin() -> None:
+    assert slugify("彩林掩映南山公园") == "cai-lin-yan-ying-nan-shan-gong-yuan"
+    assert slugify("40名外卖“小哥”获赠暖心礼包").startswith("40-ming-wai-mai")
+    assert slugify("LNG 项目") == "lng-xiang-mu"
+    assert person_slug("何美林") == "hemeilin"
+
+
+def test_person_slugs_never_collide() -> None:
+    slugs = unique_slugs(["黄舒", "黄姝", "黄舒", "何美林"])
+    assert len(set(slugs.values())) == 3
+    assert slugs["黄舒"] != slugs["黄姝"]
+    assert {slugs["黄舒"], slugs["黄姝"]} & {"huangshu"}
+    # a name's slug does not depend on which other names exist, except for the bare one
+    assert unique_slugs(["黄姝", "黄舒", "黄书"])["黄舒"] in (slugs["黄舒"], "huangshu")
+
+
+@given(st.lists(st.text(min_size=1, max_size=4), max_size=20))
+def test_unique_slugs_property(names: list[str]) -> None:
+    slugs = unique_slugs(names)
+    assert len(set(slugs.values())) == len(set(names))
+    assert all(slug and slug == slug.lower() for slug in slugs.values())
+
+
+def test_every_list_is_paginated(tmp_path: Path) -> None:
+    files = {f"content/2022/12/{day:02d}/a{day}.md": article(f"第{day}篇", byline="本报记者 王海燕")
+             for day in range(1, 6)}
+    corpus = pipeline.load(write_site(tmp_path, files))
+    urls = {page.url for page in plan(corpus)}
+    assert {"section/yaowen/index.html", "section/yaowen/page/2/index.html",
+            "section/yaowen/page/3/index.html"} <= urls
+    assert "section/yaowen/page/4/index.html" not in urls
+    assert "people/wanghaiyan/page/3/index.html" in urls
+    assert "2022/12/05/index.html" in urls and "index.html" in urls
+    assert len(urls) == len(plan(corpus)), "two pages share a URL"
