@@ -26,6 +26,7 @@ KEYS = {
     "title", "kicker", "subtitle", "date", "section", "page", "order", "byline", "dateline", "kind",
     "photos", "tags", "draft", "slug",
 }
+_Loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)  # libyaml when present: ten times faster
 DATE_DIR = re.compile(r"^(\d{4})/(\d{2})/(\d{2})/([^/]+)\.md$")
 
 
@@ -143,15 +144,19 @@ def _front_matter(
         problems.append(Problem(label, 1, "front matter is not closed by a '---' line"))
         return None, {}, ""
     text = "\n".join(lines[1:end])
+    # BaseLoader keeps every scalar a string: '2022-02-30' and 'yes' are checked here, not coerced.
+    loader = _Loader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.BaseLoader)
-        # BaseLoader keeps every scalar a string: '2022-02-30' and 'yes' are checked here, not coerced.
-        meta = yaml.load(text, Loader=yaml.BaseLoader) or {}
+        node = loader.get_single_node()
+        meta = loader.construct_document(node) if node is not None else {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        # the context mark points at what was left open (a '[' or a quote), the problem mark past it
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         line = (mark.line + 2) if mark is not None else 1
         problems.append(Problem(label, line, f"invalid YAML in front matter: {getattr(exc, 'problem', exc)}"))
         return None, {}, ""
+    finally:
+        loader.dispose()
     if not isinstance(meta, dict):
         problems.append(Problem(label, 2, "front matter must be a mapping of keys"))
         return None, {}, ""

@@ -85,9 +85,17 @@ def paged(url: str, number: int) -> str:
 
 
 def relative(from_url: str, to_url: str) -> str:
-    """A link from one page to another that works from disk and under any base path."""
-    start = posixpath.dirname(from_url) or "."
-    return posixpath.relpath(to_url, start)
+    """A link from one page to another that works from disk and under any base path.
+
+    Both URLs are root-relative and normalised, so this is plain list work (posixpath.relpath,
+    which consults the working directory, was the hot spot of rendering).
+    """
+    here = from_url.split("/")[:-1]
+    there = to_url.split("/")
+    common = 0
+    while common < len(here) and common < len(there) - 1 and here[common] == there[common]:
+        common += 1
+    return "/".join([".."] * (len(here) - common) + there[common:])
 
 
 @dataclass(frozen=True)

@@ -79,3 +79,14 @@ def test_every_list_is_paginated(tmp_path: Path) -> None:
     assert "people/wanghaiyan/page/3/index.html" in urls
     assert "2022/12/05/index.html" in urls and "index.html" in urls
     assert len(urls) == len(plan(corpus)), "two pages share a URL"
+
+
+_part = st.sampled_from(["a", "b", "2022", "12", "people", "x"])
+
+
+@given(st.lists(_part, max_size=4), st.lists(_part, max_size=4), st.sampled_from(["index.html", "c.html"]))
+def test_relative_agrees_with_posixpath(here: list[str], there: list[str], name: str) -> None:
+    import posixpath
+
+    from_url, to_url = "/".join([*here, "page.html"]), "/".join([*there, name])
+    assert relative(from_url, to_url) == posixpath.relpath(to_url, posixpath.dirname(from_url) or ".")
