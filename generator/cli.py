@@ -53,13 +53,33 @@ def run_build(args: argparse.Namespace) -> int:
     site: Path = args.site
     output: Path = args.output or site / "public"
     started = time.perf_counter()
-    report = pipeline.build(site, output)
+    report = pipeline.build(site, output, progress=progress_printer())
     elapsed = time.perf_counter() - started
     stages = ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in report.seconds.items())
-    print(f"Built {report.pages} pages ({report.files} files) in {elapsed:.2f}s ({stages}).")
+    print(f"Built {report.pages} pages in {elapsed:.2f}s: {report.written} files written, "
+          f"{report.reused} unchanged ({stages}).")
     index = (output / "index.html").resolve()
     print(f"Output: {output.resolve()}\nOpen {index.as_uri()} in a browser, or run: python build.py serve")
     return 0
+
+
+def progress_printer() -> pipeline.Progress:
+    """A bar on a terminal; a plain line every tenth of the way elsewhere (CI logs)."""
+    tty = sys.stderr.isatty()
+    shown = {"step": -1}
+
+    def show(stage: str, done: int, total: int) -> None:
+        if total < 1000:
+            return
+        if tty:
+            filled = 30 * done // total
+            end = "\n" if done == total else ""
+            print(f"\r{stage:<8} [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}", end=end, file=sys.stderr)
+        elif (step := 10 * done // total) != shown["step"]:
+            shown["step"] = step
+            print(f"{stage}: {done}/{total} pages", file=sys.stderr)
+
+    return show
 
 
 def run_check(args: argparse.Namespace) -> int:

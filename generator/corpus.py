@@ -90,6 +90,7 @@ class Corpus:
     contributors: tuple[Contributor, ...]
     _by_date: dict[dt.date, Issue] = field(repr=False, compare=False, default_factory=dict)
     _people: dict[str, Contributor] = field(repr=False, compare=False, default_factory=dict)
+    _sections: dict[Section, tuple[Article, ...]] = field(repr=False, compare=False, default_factory=dict)
 
     @classmethod
     def build(cls, config: SiteConfig, articles: list[Article], person_slugs: dict[str, str]) -> Corpus:
@@ -106,7 +107,12 @@ class Corpus:
         for article in ordered:
             by_date[article.date].append(article)
         issues = {date: Issue(date, tuple(items)) for date, items in by_date.items()}
-        return cls(config, ordered, contributors, issues, {c.name: c for c in contributors})
+        sections: dict[Section, list[Article]] = {section: [] for section in config.sections}
+        for date in sorted(issues, reverse=True):
+            for article in issues[date].articles:
+                sections[article.section].append(article)
+        return cls(config, ordered, contributors, issues, {c.name: c for c in contributors},
+                   {section: tuple(items) for section, items in sections.items()})
 
     @property
     def issues(self) -> tuple[Issue, ...]:
@@ -118,7 +124,7 @@ class Corpus:
 
     def in_section(self, section: Section) -> tuple[Article, ...]:
         """Newest first."""
-        return tuple(a for a in self.newest_first() if a.section == section)
+        return self._sections.get(section, ())
 
     def contributor(self, name: str) -> Contributor | None:
         return self._people.get(name)

@@ -21,3 +21,7 @@ class ContentError(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = sorted(problems)
+
+    def __reduce__(self) -> tuple[type, tuple[list[Problem]]]:
+        # raised in forked render workers and pickled back to the parent whole
+        return (ContentError, (self.problems,))

@@ -1,26 +1,41 @@
-"""The build, stage by stage: files -> typed corpus -> pages -> output written atomically."""
+"""The build, stage by stage: files -> typed corpus -> pages -> output written atomically.
+
+Every output file has a key (cache.key) made from what it depends on; a file whose key is unchanged
+since the last build into the same folder is neither rendered nor written, so an incremental build
+gives exactly what a cold build gives, only faster. Pages are rendered by forked workers on every
+core when there are enough of them.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator import feeds
+from generator.cache import Cache, code_version, key, signature
 from generator.config import load_config
 from generator.corpus import Corpus
 from generator.errors import ContentError
-from generator.output import staged
+from generator.output import Staging, staged
 from generator.reader import read_content
-from generator.render import PROJECT, environment, render_page
-from generator.routes import plan
-from generator.slugs import unique_slugs
+from generator.render import PROJECT, environment, render_page, template_keys
+from generator.routes import Page, plan
+from generator.slugs import person_slug, unique_slugs
+
+PARALLEL_FROM = 400  # below this many pages, starting workers costs more than it saves
+
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass
 class Report:
     pages: int = 0
-    files: int = 0
+    written: int = 0
+    reused: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
 
     def timed(self, stage: str, started: float) -> float:
@@ -29,36 +44,110 @@ class Report:
         return now
 
 
-def load(site: Path) -> Corpus:
+def load(site: Path, cache: Cache | None = None) -> Corpus:
     """Read and validate everything; raises ContentError with every problem found."""
     config = load_config(site)
-    articles, problems = read_content(site, config)
+    cached = cache.articles() if cache else {}
+    articles, problems, entries = read_content(site, config, cached)
     if problems:
         raise ContentError(problems)
-    slugs = unique_slugs([person.name for article in articles for person in article.people])
-    return Corpus.build(config, articles, slugs)
+    if cache and entries != cached:
+        cache.save_articles(entries)
+    names = sorted({person.name for article in articles for person in article.people})
+    known = cache.names() if cache else {}
+    if cache and not known.keys() >= set(names):
+        known = {**known, **{name: person_slug(name) for name in names if name not in known}}
+        cache.save_names(known)
+    return Corpus.build(config, articles, unique_slugs(names, known))
 
 
-def build(site: Path, output: Path) -> Report:
+def build(site: Path, output: Path, progress: Progress | None = None) -> Report:
     report = Report()
     started = time.perf_counter()
-    corpus = load(site)
+    site_key = key(code_version(), (site / "site.yaml").read_bytes() if (site / "site.yaml").is_file() else b"")
+    cache = Cache(site, site_key)
+    corpus = load(site, cache)
     started = report.timed("read", started)
     pages = plan(corpus)
     env = environment(site)
-    with staged(output) as staging:
+    templates = template_keys(env)
+    with staged(output, cache.manifest(output)) as staging:
         for directory in (PROJECT / "static", site / "static"):
             staging.copy_tree(directory, prefix="static")
         staging.copy_tree(site / "content", skip_suffix=".md")
         started = report.timed("copy", started)
-        for page in pages:
-            staging.write(page.url, render_page(env, page, corpus))
+        _render_all(site, pages, corpus, templates, site_key, staging, progress)
+        report.pages = len(pages)
         started = report.timed("render", started)
+        memo: dict[int, object] = {}
         for feed in feeds.feeds(corpus):
-            staging.write(feed.url, feeds.rss(feed, corpus.config))
-        staging.write("sitemap.xml", feeds.sitemap([page.url for page in pages], corpus.config))
+            feed_key = key(site_key, "feed", signature(feed, memo))
+            if not staging.fresh(feed.url, feed_key):
+                staging.put(feed.url, feeds.rss(feed, corpus.config))
+        urls = [page.url for page in pages]
+        if not staging.fresh("sitemap.xml", key(site_key, "sitemap", urls)):
+            staging.put("sitemap.xml", feeds.sitemap(urls, corpus.config))
         staging.write("robots.txt", feeds.robots(corpus.config))
         started = report.timed("feeds", started)
-        report.pages = len(pages)
-        report.files = len(staging.written)
+        report.written, report.reused = staging.written, staging.reused
+    cache.save_manifest(output, staging.keys)
+    report.timed("write", started)
     return report
+
+
+# Forked workers inherit the build's state instead of receiving it pickled.
+_STATE: dict[str, object] = {}
+
+
+def _render_all(site: Path, pages: list[Page], corpus: Corpus, templates: dict[str, str], site_key: str,
+                staging: Staging, progress: Progress | None) -> None:
+    _STATE.update(site=site, pages=pages, corpus=corpus, templates=templates, site_key=site_key,
+                  root=staging.root, previous=staging.previous)
+    workers = min(os.cpu_count() or 1, 8)
+    chunks = [range(start, min(start + 200, len(pages))) for start in range(0, len(pages), 200)]
+    done = 0
+    try:
+        if workers > 1 and len(pages) >= PARALLEL_FROM:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                for keys, written in pool.imap(_render_chunk, chunks):
+                    done = _collect(staging, keys, written, done, len(pages), progress)
+        else:
+            for chunk in chunks:
+                keys, written = _render_chunk(chunk)
+                done = _collect(staging, keys, written, done, len(pages), progress)
+    finally:
+        _STATE.clear()
+
+
+def _collect(staging: Staging, keys: dict[str, str], written: int, done: int, total: int,
+             progress: Progress | None) -> int:
+    staging.keys.update(keys)
+    staging.written += written
+    done += len(keys)
+    if progress:
+        progress("render", done, total)
+    return done
+
+
+def _render_chunk(indices: range) -> tuple[dict[str, str], int]:
+    pages: list[Page] = _STATE["pages"]  # type: ignore[assignment]
+    corpus: Corpus = _STATE["corpus"]  # type: ignore[assignment]
+    templates: dict[str, str] = _STATE["templates"]  # type: ignore[assignment]
+    previous: dict[str, str] = _STATE["previous"]  # type: ignore[assignment]
+    root: Path = _STATE["root"]  # type: ignore[assignment]
+    env = _STATE.get("env") or environment(_STATE["site"])  # type: ignore[arg-type]
+    _STATE["env"] = env
+    memo: dict[int, object] = _STATE.setdefault("memo", {})  # type: ignore[assignment]
+    keys: dict[str, str] = {}
+    written = 0
+    for index in indices:
+        page = pages[index]
+        page_key = key(_STATE["site_key"], templates.get(page.template), page.feed, signature(page.context, memo))
+        keys[page.url] = page_key
+        if previous.get(page.url) == page_key:
+            continue
+        path = root / page.url
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(render_page(env, page, corpus))  # type: ignore[arg-type]
+        written += 1
+    return keys, written

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,14 +38,38 @@ class Draft:
     source: str
 
 
-def read_content(site: Path, config: SiteConfig) -> tuple[list[Article], list[Problem]]:
+Stamp = tuple[int, int]  # a file's modification time (ns) and size
+
+
+def read_content(
+    site: Path, config: SiteConfig, cached: dict[str, tuple[Stamp, Article]] | None = None
+) -> tuple[list[Article], list[Problem], dict[str, tuple[Stamp, Article]]]:
+    """All articles of a site, reusing those an earlier build parsed from the very same file.
+
+    `cached` maps a path to the stamp of the file it was parsed from and the article; returns the
+    articles, the problems, and the cache entries of this build.
+    """
     content = site / "content"
+    cached = cached or {}
     articles: list[Article] = []
     problems: list[Problem] = []
-    for path in sorted(content.rglob("*.md")):
-        result = read_article(path, content, config, problems)
+    entries: dict[str, tuple[Stamp, Article]] = {}
+    for path in _article_files(content):
+        label = str(path)
+        try:
+            stat = path.stat()
+            stamp = (stat.st_mtime_ns, stat.st_size)
+            hit = cached.get(label)
+            if hit and hit[0] == stamp:
+                result: Article | Draft | None = hit[1]
+            else:
+                result = read_article(path, path.read_bytes(), content, config, problems)
+        except OSError as exc:
+            problems.append(Problem(label, 1, f"cannot read: {exc.strerror}"))
+            continue
         if isinstance(result, Article):
             articles.append(result)
+            entries[label] = (stamp, result)
     seen: dict[tuple[dt.date, str], Article] = {}
     for article in articles:
         key = (article.date, article.slug)
@@ -52,10 +77,20 @@ def read_content(site: Path, config: SiteConfig) -> tuple[list[Article], list[Pr
             problems.append(Problem(article.source, 1, f"same URL as {seen[key].source}"))
         else:
             seen[key] = article
-    return articles, problems
+    return articles, problems, entries
 
 
-def read_article(path: Path, content: Path, config: SiteConfig, problems: list[Problem]) -> Article | Draft | None:
+def _article_files(content: Path) -> list[Path]:
+    found: list[Path] = []
+    for folder, dirs, names in os.walk(content):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found += [Path(folder, name) for name in names if name.endswith(".md") and not name.startswith(".")]
+    return sorted(found)
+
+
+def read_article(
+    path: Path, raw: bytes, content: Path, config: SiteConfig, problems: list[Problem]
+) -> Article | Draft | None:
     label = str(path)
     relative = path.relative_to(content).as_posix()
     where = DATE_DIR.match(relative)
@@ -68,7 +103,6 @@ def read_article(path: Path, content: Path, config: SiteConfig, problems: list[P
         problems.append(Problem(label, 1, f"folder {where[1]}/{where[2]}/{where[3]} is not a real date"))
         return None
     try:
-        raw = path.read_bytes()
         source = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         problems.append(Problem(label, 1, f"not UTF-8 (byte {exc.start})"))

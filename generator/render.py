@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import traceback
 from functools import partial
@@ -15,6 +16,7 @@ from jinja2 import (
     StrictUndefined,
     TemplateError,
     TemplateSyntaxError,
+    meta,
     select_autoescape,
 )
 
@@ -48,6 +50,32 @@ def environment(site: Path) -> Environment:
     env.globals["urls"] = Urls
     env.globals["URLS"] = URLS
     return env
+
+
+def template_keys(env: Environment) -> dict[str, str]:
+    """For each template, a hash of its source and of every template it extends, includes or imports."""
+    loader = env.loader
+    assert loader is not None
+    sources = {name: loader.get_source(env, name)[0] for name in env.list_templates(extensions=["html", "xml"])}
+    try:
+        uses = {name: set(meta.find_referenced_templates(env.parse(text, name))) - {None}
+                for name, text in sources.items()}
+    except TemplateSyntaxError as exc:
+        path = loader.get_source(env, exc.name)[1] if exc.name else None
+        raise ContentError([Problem(path or exc.name or "?", exc.lineno, f"template error: {exc.message}")]) from None
+
+    def closure(name: str, seen: set[str]) -> set[str]:
+        if name in seen or name not in sources:
+            return seen
+        seen.add(name)
+        for used in uses[name]:
+            closure(str(used), seen)
+        return seen
+
+    return {
+        name: hashlib.sha1("\0".join(sources[n] for n in sorted(closure(name, set()))).encode()).hexdigest()
+        for name in sources
+    }
 
 
 def cn_date(date: dt.date) -> str:

@@ -70,7 +70,7 @@ def test_a_failed_build_leaves_the_previous_output_as_it_was(tmp_path: Path) -> 
     assert run("build", "--site", site).returncode == 1
     after = {p: p.read_bytes() for p in (site / "public").rglob("*") if p.is_file()}
     assert after == before
-    assert sorted(p.name for p in site.iterdir()) == ["content", "public", "site.yaml"]
+    assert sorted(p.name for p in site.iterdir()) == [".cache", "content", "public", "site.yaml"]
 
 
 def test_check_writes_nothing_and_passes_the_sample() -> None:

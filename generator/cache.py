@@ -1,0 +1,135 @@
+"""The build cache in SITE/.cache/: what every output was made from, so only what changed is rebuilt.
+
+Two records, both disposable (deleting .cache/ gives a cold build with the same output):
+- parsed articles by file content, so an unchanged file is never parsed or converted again;
+- per output folder, a manifest of each written file and the key of its inputs.
+A key is a hash of everything an output depends on: the code, site.yaml, the templates it uses and
+the signature of its context (articles stand in by their content digest, not their text).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import os
+import pickle
+from pathlib import Path
+from typing import Any
+
+from generator.corpus import Article
+
+GENERATOR = Path(__file__).resolve().parent
+FORMAT = 2  # bump when the cache layout changes
+
+
+def code_version() -> str:
+    """A change to the generator's own code invalidates everything it made."""
+    digest = hashlib.sha1(str(FORMAT).encode())
+    for path in sorted(GENERATOR.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+class Cache:
+    def __init__(self, site: Path, salt: str) -> None:
+        self.folder = site / ".cache"
+        self.salt = salt  # code and configuration: a parsed article depends on both
+
+    def _read(self, name: str) -> Any:
+        try:
+            with open(self.folder / name, "rb") as handle:
+                return pickle.load(handle)
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            return None
+
+    def _write(self, name: str, value: Any) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        temp = self.folder / f".{name}.tmp"
+        with open(temp, "wb") as handle:
+            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temp, self.folder / name)
+
+    def articles(self) -> dict[str, tuple[tuple[int, int], Article]]:
+        """Parsed articles by path, with the (mtime, size) stamp of the file they were parsed from."""
+        stored = self._read("articles.pickle")
+        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.salt:
+            return dict(stored[1])
+        return {}
+
+    def save_articles(self, articles: dict[str, tuple[tuple[int, int], Article]]) -> None:
+        self._write("articles.pickle", (self.salt, articles))
+
+    def names(self) -> dict[str, str]:
+        """person_slug() of every name seen by earlier builds."""
+        stored = self._read("names.pickle")
+        return stored if isinstance(stored, dict) else {}
+
+    def save_names(self, names: dict[str, str]) -> None:
+        self._write("names.pickle", names)
+
+    def manifest(self, output: Path) -> dict[str, str]:
+        """Key of each file last written to this output folder; empty if the folder is gone."""
+        path = self._manifest_path(output)
+        if not (output / "index.html").is_file() and not (output / "404.html").is_file():
+            return {}
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if data.get("output") != str(output.resolve()):
+            return {}
+        files = data.get("files")
+        return files if isinstance(files, dict) else {}
+
+    def save_manifest(self, output: Path, files: dict[str, str]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self._manifest_path(output)
+        temp = path.with_suffix(".tmp")
+        temp.write_text(json.dumps({"output": str(output.resolve()), "files": files}, sort_keys=True),
+                        encoding="utf-8")
+        os.replace(temp, path)
+
+    def _manifest_path(self, output: Path) -> Path:
+        name = hashlib.sha1(str(output.resolve()).encode()).hexdigest()[:12]
+        return self.folder / f"manifest-{name}.json"
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def signature(value: Any, memo: dict[int, Any] | None = None) -> Any:
+    """A stable, hashable stand-in for a page's context.
+
+    Shared objects (an issue, a person with all their credits) appear in many pages' contexts: the
+    signature of a dataclass holding a collection is reduced to a digest once per build, through `memo`.
+    """
+    if isinstance(value, Article):
+        # everything an article is follows from its file's bytes, its path and the site's config
+        return ("A", value.digest, value.slug, value.date.isoformat())
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return tuple((k, signature(item, memo)) for k, item in sorted(value.items()))
+    if isinstance(value, list | tuple | range):
+        return tuple(signature(item, memo) for item in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if memo is not None and id(value) in memo:
+            return memo[id(value)]
+        kind = type(value)
+        if kind not in _FIELDS:
+            _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value) if not f.name.startswith("_"))
+        values = [getattr(value, name) for name in _FIELDS[kind]]
+        fields = tuple(signature(item, memo) for item in values)
+        if memo is None or not any(isinstance(item, tuple) and len(item) > 4 for item in values):
+            return (kind.__name__, *fields)
+        memo[id(value)] = result = (kind.__name__, key(*fields))
+        return result
+    raise TypeError(f"no signature for {type(value).__name__}")
+
+
+def key(*parts: Any) -> str:
+    return hashlib.sha1(repr(parts).encode("utf-8")).hexdigest()

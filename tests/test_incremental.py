@@ -1,0 +1,149 @@
+"""An incremental build gives exactly what a cold build gives, and rebuilds only what changed."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from generator import pipeline
+from tests.conftest import ROOT, article
+
+Change = Callable[[Path], None]
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def cold(site: Path, tmp: Path) -> dict[str, bytes]:
+    fresh = tmp / "cold-site"
+    shutil.rmtree(fresh, ignore_errors=True)
+    shutil.copytree(site, fresh, ignore=shutil.ignore_patterns(".cache", "public"))
+    pipeline.build(fresh, fresh / "public")
+    return tree(fresh / "public")
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    site = tmp_path / "site"
+    shutil.copytree(ROOT / "content", site / "content")
+    shutil.copy(ROOT / "site.yaml", site / "site.yaml")
+    shutil.copytree(ROOT / "templates", site / "templates")
+    pipeline.build(site, site / "public")
+    return site
+
+
+DAY = "content/2022/12/10"
+FIRST = f"{DAY}/biao-zhun-hua-rang-ji-guan-shi-wu-chuang-xin-fa-zhan.md"
+
+
+def edit_body(site: Path) -> None:
+    path = site / FIRST
+    path.write_text(path.read_text().replace("阶段性成效", "显著成效"))
+
+
+def edit_byline(site: Path) -> None:
+    path = site / FIRST
+    path.write_text(path.read_text().replace("见习记者 彭茜", "见习记者 彭茜 通讯员 李四"))
+
+
+def add_article(site: Path) -> None:
+    (site / f"{DAY}/xin-gao.md").write_text(article("新稿件", section="要闻", page=1, order=3,
+                                                     byline="新渝报记者 何美林"))
+
+
+def add_issue(site: Path) -> None:
+    (site / "content/2023/01/05").mkdir(parents=True)
+    (site / "content/2023/01/05/xin-nian.md").write_text(article("新年第一期", section="经济",
+                                                                   byline="新渝报记者 黄舒 摄", kind="photo"))
+
+
+def delete_article(site: Path) -> None:
+    (site / f"{DAY}/cai-lin-yan-ying-nan-shan-gong-yuan.md").unlink()
+
+
+def rename_article(site: Path) -> None:
+    (site / FIRST).rename(site / f"{DAY}/biao-zhun-hua.md")
+
+
+def move_to_other_issue(site: Path) -> None:
+    (site / "content/2022/12/09").mkdir(parents=True)
+    text = (site / FIRST).read_text().replace("date: 2022-12-10\n", "")
+    (site / FIRST).unlink()
+    (site / "content/2022/12/09/moved.md").write_text(text)
+
+
+def edit_template(site: Path) -> None:
+    path = site / "templates/article.html"
+    path.write_text(path.read_text().replace("返回", "回到"))
+
+
+def edit_base_template(site: Path) -> None:
+    path = site / "templates/base.html"
+    path.write_text(path.read_text().replace("跳到正文", "跳至正文"))
+
+
+def edit_config(site: Path) -> None:
+    path = site / "site.yaml"
+    path.write_text(path.read_text().replace("per_page: 20", "per_page: 2").replace("新渝报", "新渝报档案"))
+
+
+def add_static(site: Path) -> None:
+    (site / "static").mkdir(exist_ok=True)
+    (site / "static/extra.css").write_text("p { margin: 0; }\n")
+
+
+@pytest.mark.parametrize("change", [
+    edit_body, edit_byline, add_article, add_issue, delete_article, rename_article, move_to_other_issue,
+    edit_template, edit_base_template, edit_config, add_static,
+])
+def test_incremental_equals_cold(site: Path, tmp_path: Path, change: Change) -> None:
+    change(site)
+    pipeline.build(site, site / "public")
+    assert tree(site / "public") == cold(site, tmp_path)
+
+
+def test_nothing_changed_writes_nothing(site: Path) -> None:
+    report = pipeline.build(site, site / "public")
+    assert report.written == 0 and report.reused > 40
+
+
+def test_an_edit_rebuilds_what_depends_on_it_and_nothing_else(site: Path) -> None:
+    before = tree(site / "public")
+    edit_body(site)
+    report = pipeline.build(site, site / "public")
+    after = tree(site / "public")
+    changed = {url for url in after if before.get(url) != after[url]}
+    assert "2022/12/10/biao-zhun-hua-rang-ji-guan-shi-wu-chuang-xin-fa-zhan.html" in changed
+    assert {"feed.xml", "people/hemeilin/feed.xml", "section/yaowen/feed.xml"} <= changed
+    assert "people/huangshu/index.html" not in changed and "section/jianyan/index.html" not in changed
+    assert report.written < 25
+
+
+def test_only_the_changed_template_is_rendered_again(site: Path) -> None:
+    edit_template(site)
+    report = pipeline.build(site, site / "public")
+    assert report.written == 7  # the seven article pages
+
+
+def test_deleting_the_cache_gives_a_cold_build_with_the_same_output(site: Path) -> None:
+    before = tree(site / "public")
+    shutil.rmtree(site / ".cache")
+    report = pipeline.build(site, site / "public")
+    assert report.reused == 0
+    assert tree(site / "public") == before
+
+
+def test_a_failed_incremental_build_changes_nothing(site: Path) -> None:
+    before = tree(site / "public")
+    edit_body(site)
+    (site / f"{DAY}/broken.md").write_text(article("坏的", section="没有这个栏目"))
+    with pytest.raises(Exception):
+        pipeline.build(site, site / "public")
+    assert tree(site / "public") == before
+    (site / f"{DAY}/broken.md").unlink()
+    pipeline.build(site, site / "public")
+    assert tree(site / "public") == cold(site, site.parent)
