@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from generator import pipeline
+from generator.errors import ContentError
 from tests.conftest import ROOT, article
 
 Change = Callable[[Path], None]
@@ -141,7 +142,7 @@ def test_a_failed_incremental_build_changes_nothing(site: Path) -> None:
     before = tree(site / "public")
     edit_body(site)
     (site / f"{DAY}/broken.md").write_text(article("坏的", section="没有这个栏目"))
-    with pytest.raises(Exception):
+    with pytest.raises(ContentError):
         pipeline.build(site, site / "public")
     assert tree(site / "public") == before
     (site / f"{DAY}/broken.md").unlink()
