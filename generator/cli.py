@@ -39,6 +39,13 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--output", type=Path, help="output folder (default: SITE/public)")
     build.set_defaults(run=run_build)
 
+    serve = commands.add_parser("serve", help="build, serve on 127.0.0.1, rebuild on change, reload the browser")
+    _site(serve)
+    serve.add_argument("--output", type=Path, help="output folder (default: SITE/public)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, loopback only)")
+    serve.set_defaults(run=run_serve)
+
     check = commands.add_parser("check", help="validate everything build would, write nothing")
     _site(check)
     check.set_defaults(run=run_check)
@@ -61,6 +68,12 @@ def run_build(args: argparse.Namespace) -> int:
     index = (output / "index.html").resolve()
     print(f"Output: {output.resolve()}\nOpen {index.as_uri()} in a browser, or run: python build.py serve")
     return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from generator.serve import serve
+
+    return serve(args.site, args.output or args.site / "public", args.host, args.port)
 
 
 def progress_printer() -> pipeline.Progress:
