@@ -16,9 +16,10 @@ import datetime as dt
 import hashlib
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from whoosh import highlight, index, query
 from whoosh.analysis import LowercaseFilter, Token, Tokenizer
@@ -337,3 +338,20 @@ def _hit(hit: Any, corpus: Corpus) -> Hit:
         score=float(hit.score or 0.0),
         snippet=" ".join(snippet.split()),
     )
+
+
+def as_lines(hits: list[Hit], total: int, as_json: bool = False) -> str:
+    """The command line's output: JSON lines, or a numbered list an editor reads."""
+    if as_json:
+        return "\n".join(json.dumps(hit.as_json(), ensure_ascii=False) for hit in hits)
+    if not hits:
+        return "没有找到 (no hits)."
+    lines = []
+    for rank, hit in enumerate(hits, start=1):
+        people = "、".join(hit.authors)
+        lines.append(f"{rank}. {hit.title}  {hit.date}  {hit.section}{'  ' + people if people else ''}"
+                     f"  [{hit.score:.2f}]")
+        lines.append(f"   {hit.url}")
+        lines.append(f"   {hit.snippet}")
+    lines.append(f"{total} hit(s){f', showing {len(hits)}' if total > len(hits) else ''}.")
+    return "\n".join(lines)

@@ -22,10 +22,11 @@ import logging
 import os
 import re
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
-from typing import Iterable, Protocol
+from typing import Protocol
 
 import jieba
 
@@ -110,8 +111,8 @@ def user_dictionary(site: Path, names: Iterable[str] = ()) -> UserDictionary:
     entries, problems = read_dictionary(site)
     if problems:
         raise ContentError(problems)
-    names = [(name, DEFAULT_FREQ) for name in names if WORD_RE.match(name) and len(name) > 1]
-    return UserDictionary.of([*names, *entries])
+    people = [(name, DEFAULT_FREQ) for name in names if WORD_RE.match(name) and len(name) > 1]
+    return UserDictionary.of([*people, *entries])
 
 
 class Engine(Protocol):
@@ -266,7 +267,7 @@ def _split(text: str, lengths: bytes) -> list[str]:
     ends = list(accumulate(sizes))
     if not ends or ends[-1] != len(text):
         return []  # a hash collision or a damaged entry: treat as a miss by the caller
-    return [text[start:end] for start, end in zip([0, *ends], ends)]
+    return [text[start:end] for start, end in zip([0, *ends], ends, strict=False)]
 
 
 @dataclass
