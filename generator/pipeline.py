@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator import feeds
+from generator import feeds, related, segment
 from generator.config import load_config
 from generator.corpus import Corpus
 from generator.errors import ContentError
@@ -33,6 +33,7 @@ def load(site: Path) -> Corpus:
     """Read and validate everything; raises ContentError with every problem found."""
     config = load_config(site)
     articles, problems = read_content(site, config)
+    problems += segment.read_dictionary(site)[1]
     if problems:
         raise ContentError(problems)
     slugs = unique_slugs([person.name for article in articles for person in article.people])
@@ -44,7 +45,13 @@ def build(site: Path, output: Path) -> Report:
     started = time.perf_counter()
     corpus = load(site)
     started = report.timed("read", started)
-    pages = plan(corpus)
+    segment.configure(site, [person.name for person in corpus.contributors])
+    try:
+        related_articles = related.related(corpus)  # 相关报道, once per build
+    finally:
+        segment.flush()
+    started = report.timed("related", started)
+    pages = plan(corpus, related_articles)
     env = environment(site)
     with staged(output) as staging:
         for directory in (PROJECT / "static", site / "static"):

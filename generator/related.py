@@ -15,9 +15,10 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from generator import segment
 from generator.corpus import Article, Corpus
@@ -35,25 +36,38 @@ Keywords = tuple[tuple[str, float], ...]
 
 @dataclass(frozen=True)
 class _Idf:
-    freq: Mapping[str, float]
+    freq: _Floats
     median: float
-    stop_words: frozenset[str]
 
 
 @lru_cache(maxsize=1)
 def _idf() -> _Idf:
-    from jieba.analyse.tfidf import TFIDF
+    """jieba's IDF table (jieba/analyse/idf.txt), read directly: importing jieba.analyse costs a second."""
+    import jieba
 
-    table = TFIDF()  # jieba's IDF table and stop words; loading it takes a moment, so once
-    return _Idf(table.idf_freq, table.median_idf, frozenset(table.stop_words))
+    path = Path(jieba.__file__).parent / "analyse" / "idf.txt"
+    pairs = (line.rsplit(" ", 1) for line in path.read_text(encoding="utf-8").splitlines())
+    raw = dict(pair for pair in pairs if len(pair) == 2)  # floats made on lookup: most are never needed
+    values = sorted(map(float, raw.values()))
+    return _Idf(_Floats(raw), values[len(values) // 2])
+
+
+class _Floats(dict[str, str]):
+    def get(self, key: str, default: float = 0.0) -> float:  # type: ignore[override]
+        value = super().get(key)
+        return default if value is None else float(value)
 
 
 def keywords(text: str, top: int = KEYWORDS, cut: Callable[[str], list[str]] = segment.words) -> Keywords:
-    """jieba.analyse.extract_tags(text, topK=top, withWeight=True), without pure numbers."""
+    """jieba.analyse.extract_tags(text, topK=top, withWeight=True) without pure numbers.
+
+    jieba's stop words are English function words; a Latin word in Chinese news is rather a name
+    (LNG, GDP), so none are dropped.
+    """
     idf = _idf()
     freq: dict[str, float] = {}
     for word in cut(text):
-        if len(word.strip()) < 2 or word.lower() in idf.stop_words or not HAS_WORD.search(word):
+        if len(word.strip()) < 2 or not HAS_WORD.search(word):
             continue
         freq[word] = freq.get(word, 0.0) + 1.0
     total = sum(freq.values())
