@@ -5,8 +5,8 @@ added, changed or deleted since the last search are (re)indexed, each entry keye
 remembering the digest of what it was made from. A change to the site's dictionary re-indexes only
 the articles that contain a changed word.
 
-Queries are whoosh's syntax (words ANDed, OR, NOT, "quoted phrases", field:value) over title and
-body, plus the fields an editor uses: author:黄舒, section:要闻 (or its slug), kind:photo,
+Queries are whoosh's syntax (words ANDed, OR, NOT, "quoted phrases", field:value) over title, body
+and byline names, plus the fields an editor uses: author:黄舒, section:要闻 (or its slug), kind:photo,
 date:2022-12-10, date:2022-12, date:2022-12-01..2022-12-31, date:>=2022-12-01.
 """
 
@@ -30,7 +30,7 @@ from generator import segment
 from generator.corpus import Article, Corpus
 from generator.routes import Urls
 
-SCHEMA_VERSION = "1"  # bump when the schema or the way entries are made changes: rebuilds the index
+SCHEMA_VERSION = "2"  # bump when the schema or the way entries are made changes: rebuilds the index
 FIELDS = ("title", "body", "author", "section", "kind", "date")
 TITLE_BOOST = 3.0
 CJK_WORD = re.compile(r"^[\u3400-\u9fff]+$")
@@ -84,7 +84,7 @@ def schema() -> Schema:
         key=ID(unique=True, stored=True),  # the article's URL within the site
         title=TEXT(analyzer=analyzer, stored=True, field_boost=TITLE_BOOST),
         body=TEXT(analyzer=analyzer, stored=True),
-        author=KEYWORD(commas=True, stored=True, scorable=False),  # byline names
+        author=KEYWORD(commas=True, stored=True, scorable=True),  # byline names, searched by default too
         section=KEYWORD(lowercase=True, scorable=False),  # name and slug, so either finds it
         section_name=STORED,
         kind=ID(stored=True),
@@ -222,7 +222,7 @@ def parse_query(text: str, corpus: Corpus) -> query.Query:
     rest = DATE_RE.sub(" ", text).strip()
     parts = list(filters)
     if rest:
-        parser = MultifieldParser(["title", "body"], schema(), fieldboosts={"title": TITLE_BOOST})
+        parser = MultifieldParser(["title", "body", "author"], schema(), fieldboosts={"title": TITLE_BOOST})
         parsed = parser.parse(rest)
         if parsed is query.NullQuery:
             raise QueryError(f"nothing to search for in '{rest}'")
