@@ -67,11 +67,11 @@ def keywords(text: str, top: int = KEYWORDS, cut: Callable[[str], list[str]] = s
     idf = _idf()
     freq: dict[str, float] = {}
     for word in cut(text):
-        if len(word.strip()) < 2 or not HAS_WORD.search(word):
-            continue
-        freq[word] = freq.get(word, 0.0) + 1.0
-    total = sum(freq.values())
-    weights = {word: count * idf.freq.get(word, idf.median) / total for word, count in freq.items()}
+        if len(word.strip()) >= 2:
+            freq[word] = freq.get(word, 0.0) + 1.0
+    total = sum(freq.values())  # numbers count here, as in jieba, so the weights are jieba's
+    weights = {word: count * idf.freq.get(word, idf.median) / total
+               for word, count in freq.items() if HAS_WORD.search(word)}
     ranked = sorted(weights, key=weights.__getitem__, reverse=True)  # stable: first seen first on ties
     return tuple((word, weights[word]) for word in ranked[:top])
 
