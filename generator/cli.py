@@ -49,7 +49,25 @@ def parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="validate everything build would, write nothing")
     _site(check)
     check.set_defaults(run=run_check)
+
+    search = commands.add_parser(
+        "search", help="newsroom search over the archive (whoosh)",
+        description="Search the archive. Words are ANDed; OR, NOT and \"phrases\" work; fields: author:黄舒, "
+                    "section:要闻 (or its slug), kind:photo, title:, body:, date:2022-12-10, date:2022-12, "
+                    "date:2022-12-01..2022-12-31, date:>=2022-12-01. The index in SITE/.cache/whoosh is "
+                    "updated first, for changed articles only.")
+    search.add_argument("query", nargs="+", metavar="QUERY", help="what to look for")
+    _site(search)
+    search.add_argument("--json", action="store_true", help="one JSON object per hit and line")
+    search.add_argument("--limit", type=_positive, default=10, metavar="N", help="at most N hits (default 10)")
+    search.set_defaults(run=run_search)
     return root
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got '{value}'")
+    return int(value)
 
 
 def _site(command: argparse.ArgumentParser) -> None:
@@ -99,4 +117,18 @@ def run_check(args: argparse.Namespace) -> int:
     corpus = pipeline.load(args.site)
     print(f"OK: {len(corpus.articles)} articles in {len(corpus.issues)} issues, "
           f"{len(corpus.contributors)} people in bylines.")
+    return 0
+
+
+def run_search(args: argparse.Namespace) -> int:
+    from generator import newsroom
+
+    corpus = pipeline.load(args.site)
+    try:
+        hits, total, update = newsroom.run(args.site, corpus, " ".join(args.query), args.limit)
+    except newsroom.QueryError as error:
+        print(f"search: {error}", file=sys.stderr)
+        return 1
+    print(update, file=sys.stderr)
+    print(newsroom.as_lines(hits, total, as_json=args.json))
     return 0

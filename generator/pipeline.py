@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator import feeds
+from generator import feeds, related, segment
 from generator.cache import Cache, code_version, key, signature
 from generator.config import load_config
 from generator.corpus import Corpus
@@ -49,6 +49,7 @@ def load(site: Path, cache: Cache | None = None) -> Corpus:
     config = load_config(site)
     cached = cache.articles() if cache else {}
     articles, problems, entries = read_content(site, config, cached)
+    problems += segment.read_dictionary(site)[1]
     if problems:
         raise ContentError(problems)
     if cache and entries != cached:
@@ -64,11 +65,17 @@ def load(site: Path, cache: Cache | None = None) -> Corpus:
 def build(site: Path, output: Path, progress: Progress | None = None) -> Report:
     report = Report()
     started = time.perf_counter()
-    site_key = key(code_version(), (site / "site.yaml").read_bytes() if (site / "site.yaml").is_file() else b"")
+    site_key = key(code_version(), *(_bytes(site / name) for name in ("site.yaml", "dictionary.txt")))
     cache = Cache(site, site_key)
     corpus = load(site, cache)
     started = report.timed("read", started)
-    pages = plan(corpus)
+    segment.configure(site, [person.name for person in corpus.contributors])
+    try:
+        related_articles = related.related(corpus)  # 相关报道, once per build
+    finally:
+        segment.flush()
+    started = report.timed("related", started)
+    pages = plan(corpus, related_articles)
     env = environment(site)
     templates = template_keys(env)
     with staged(output, cache.manifest(output)) as staging:
@@ -93,6 +100,10 @@ def build(site: Path, output: Path, progress: Progress | None = None) -> Report:
     cache.save_manifest(output, staging.keys)
     report.timed("write", started)
     return report
+
+
+def _bytes(path: Path) -> bytes:
+    return path.read_bytes() if path.is_file() else b""
 
 
 # Forked workers inherit the build's state instead of receiving it pickled.

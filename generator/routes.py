@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import posixpath
 from calendar import Calendar
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -132,8 +132,8 @@ def paginate(url: str, items: Sequence[Any], per_page: int) -> list[tuple[str, S
     ]
 
 
-def plan(corpus: Corpus) -> list[Page]:
-    """Every HTML page of the site, in a stable order."""
+def plan(corpus: Corpus, related: Mapping[str, tuple[Article, ...]] | None = None) -> list[Page]:
+    """Every HTML page of the site, in a stable order; `related`: 相关报道 by article URL."""
     per_page = corpus.config.per_page
     pages: list[Page] = []
     issues = corpus.issues
@@ -142,7 +142,7 @@ def plan(corpus: Corpus) -> list[Page]:
     for issue in issues:
         pages += _issue_page(Urls.issue(issue.date), issue, corpus, per_page)
         for index, article in enumerate(issue.articles):
-            pages.append(_article_page(article, issue, index, corpus))
+            pages.append(_article_page(article, issue, index, corpus, (related or {}).get(Urls.article(article), ())))
     pages += _archive_pages(corpus)
     pages.append(Page(URLS["sections"], "sections.html", {"sections": _section_counts(corpus)}))
     for section in corpus.config.sections:
@@ -175,15 +175,17 @@ def _issue_page(url: str, issue: Issue, corpus: Corpus, per_page: int, home: boo
     ]
 
 
-def _article_page(article: Article, issue: Issue, index: int, corpus: Corpus) -> Page:
+def _article_page(article: Article, issue: Issue, index: int, corpus: Corpus,
+                  related: tuple[Article, ...] = ()) -> Page:
     neighbours = issue.articles
     context = {
         "article": article,
         "previous": neighbours[index - 1] if index > 0 else None,
         "next": neighbours[index + 1] if index + 1 < len(neighbours) else None,
         "people": [(person, corpus.slug_of(person.name)) for person in article.people],
+        "related": related,
     }
-    sources = tuple(a.digest for a in neighbours[max(0, index - 1): index + 2])
+    sources = tuple(a.digest for a in (*neighbours[max(0, index - 1): index + 2], *related))
     return Page(Urls.article(article), "article.html", context, sources, Urls.section_feed(article.section))
 
 
