@@ -46,20 +46,39 @@ class Cache:
 
     def _write(self, name: str, value: Any) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        temp = self.folder / f".{name}.tmp"
+        temp = self.folder / f"{name}.tmp"
         with open(temp, "wb") as handle:
             pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temp, self.folder / name)
 
     def articles(self) -> dict[str, tuple[tuple[int, int], Article]]:
-        """Parsed articles by path, with the (mtime, size) stamp of the file they were parsed from."""
-        stored = self._read("articles.pickle")
-        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.salt:
-            return dict(stored[1])
-        return {}
+        """Parsed articles by path, with the (mtime, size) stamp of the file they were parsed from.
 
-    def save_articles(self, articles: dict[str, tuple[tuple[int, int], Article]]) -> None:
-        self._write("articles.pickle", (self.salt, articles))
+        Stored in one file per issue month, so an edit rewrites one small file, not the whole cache.
+        """
+        merged: dict[str, tuple[tuple[int, int], Article]] = {}
+        folder = self.folder / "articles"
+        for path in sorted(folder.glob("*.pickle")) if folder.is_dir() else ():
+            stored = self._read(f"articles/{path.name}")
+            if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.salt:
+                merged.update(stored[1])
+        return merged
+
+    def save_articles(self, articles: dict[str, tuple[tuple[int, int], Article]],
+                      previous: dict[str, tuple[tuple[int, int], Article]]) -> None:
+        """Rewrite the month files whose entries differ from `previous`; remove emptied ones."""
+        months: dict[str, dict[str, tuple[tuple[int, int], Article]]] = {}
+        for path, entry in articles.items():
+            months.setdefault(entry[1].date.strftime("%Y-%m"), {})[path] = entry
+        before: dict[str, dict[str, tuple[tuple[int, int], Article]]] = {}
+        for path, entry in previous.items():
+            before.setdefault(entry[1].date.strftime("%Y-%m"), {})[path] = entry
+        (self.folder / "articles").mkdir(parents=True, exist_ok=True)
+        for month, entries in months.items():
+            if before.get(month) != entries:
+                self._write(f"articles/{month}.pickle", (self.salt, entries))
+        for month in before.keys() - months.keys():
+            (self.folder / "articles" / f"{month}.pickle").unlink(missing_ok=True)
 
     def names(self) -> dict[str, str]:
         """person_slug() of every name seen by earlier builds."""

@@ -53,7 +53,7 @@ def load(site: Path, cache: Cache | None = None) -> Corpus:
     if problems:
         raise ContentError(problems)
     if cache and entries != cached:
-        cache.save_articles(entries)
+        cache.save_articles(entries, cached)
     names = sorted({person.name for article in articles for person in article.people})
     known = cache.names() if cache else {}
     if cache and not known.keys() >= set(names):
@@ -71,7 +71,7 @@ def build(site: Path, output: Path, progress: Progress | None = None) -> Report:
     started = report.timed("read", started)
     segment.configure(site, [person.name for person in corpus.contributors])
     try:
-        related_articles = related.related(corpus)  # 相关报道, once per build
+        related_articles = related.related_cached(corpus, cache.folder)  # 相关报道
     finally:
         segment.flush()
     started = report.timed("related", started)

@@ -13,12 +13,15 @@ Results are deterministic: score, then newer first, then URL.
 from __future__ import annotations
 
 import math
+import os
+import pickle
 import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from generator import segment
 from generator.corpus import Article, Corpus
@@ -80,10 +83,59 @@ def article_keywords(article: Article) -> Keywords:
     return keywords(f"{article.title}\n{article.title}\n{article.text}")
 
 
-def related(corpus: Corpus, count: int = RELATED) -> dict[str, tuple[Article, ...]]:
+def related_cached(corpus: Corpus, folder: Path) -> dict[str, tuple[Article, ...]]:
+    """related(corpus), reusing each unchanged article's keywords and, if nothing changed, the result.
+
+    The cache is keyed by the segmenter's dictionary (site words and byline names) and each article's
+    digest, so the result is always what related() would compute from scratch.
+    """
+    path = folder / "related.pickle"
+    segmenter = segment.current()
+    salt = f"{segmenter.dictionary.fingerprint}:{segmenter.engine_name}:{KEYWORDS}:{RELATED}"
+    stored = _load(path)
+    if stored.get("salt") != salt:
+        stored = {"salt": salt, "vectors": {}, "result_key": None, "result": {}}
+    known: dict[str, tuple[str, dict[str, float]]] = stored["vectors"]
+    by_url = {Urls.article(a): a for a in corpus.articles}
+    state = tuple((url, a.digest) for url, a in by_url.items())
+    if stored["result_key"] == state:
+        return {url: tuple(by_url[other] for other in others) for url, others in stored["result"].items()}
+    vectors = []
+    for url, article in by_url.items():
+        hit = known.get(url)
+        vectors.append(hit[1] if hit and hit[0] == article.digest else _normalised(article_keywords(article)))
+    result = related(corpus, vectors=vectors)
+    stored = {"salt": salt, "result_key": state,
+              "vectors": {url: (a.digest, v) for (url, a), v in zip(by_url.items(), vectors, strict=True)},
+              "result": {url: tuple(Urls.article(o) for o in others) for url, others in result.items()}}
+    _save(path, stored)
+    return result
+
+
+def _load(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as handle:
+            stored = pickle.load(handle)
+        return stored if isinstance(stored, dict) else {}
+    except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
+        return {}
+
+
+def _save(path: Path, stored: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_suffix(".tmp")
+    with open(temp, "wb") as handle:
+        pickle.dump(stored, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(temp, path)
+
+
+def related(
+    corpus: Corpus, count: int = RELATED, vectors: list[dict[str, float]] | None = None
+) -> dict[str, tuple[Article, ...]]:
     """For every article's URL, up to `count` related articles, most related first."""
     articles = corpus.articles
-    vectors = [_normalised(article_keywords(a)) for a in articles]
+    if vectors is None:
+        vectors = [_normalised(article_keywords(a)) for a in articles]
     postings: dict[str, list[int]] = defaultdict(list)
     for number, vector in enumerate(vectors):
         for word in vector:
