@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from generator import pipeline
+from generator import import_command, pipeline
 from generator.errors import ContentError
 
 Command = Callable[[argparse.Namespace], int]
@@ -42,6 +42,8 @@ def parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="validate everything build would, write nothing")
     _site(check)
     check.set_defaults(run=run_check)
+
+    import_command.register(commands)
     return root
 
 
