@@ -99,10 +99,13 @@ class _Splitter:
         self.page: int | None = None
         self.page_header = ""
         self.skipped_since_text: list[int] = []  # furniture lines between two pieces of text
+        self.last_text = -1  # index of the unit that ended the last paragraph
         gaps = Counter(unit.line.gap for unit in units[1:] if unit.kind == lk.TEXT)
         # Articles are often set apart by more blank lines than paragraphs are.
         self.article_gap = (gaps.most_common(1)[0][0] if gaps else 1) + 1
         self.indented = sum(unit.line.indented for unit in units) >= max(3, len(units) // 5)
+        # Where paragraphs are indented (段首缩进), an indented line starts a paragraph, never a heading.
+        self.headlike = [unit.kind == lk.HEADING and not (self.indented and unit.line.indented) for unit in units]
 
     def run(self) -> Split:
         index = 0
@@ -111,7 +114,7 @@ class _Splitter:
             if unit.kind in lk.SKIPPED:
                 self._furniture(unit)
                 index += 1
-            elif unit.kind == lk.HEADING and self._opens_article(index):
+            elif self.headlike[index] and not self._wraps(index) and self._opens_article(index):
                 index = self._open(index)
             elif self.current is None or self.current.closed:
                 self._skip([unit], "text with no title above it")
@@ -127,7 +130,7 @@ class _Splitter:
     def _heading_group(self, index: int) -> int:
         """End (exclusive) of the heading lines starting at index: kicker, title, subtitle."""
         end = index + 1
-        while (end < len(self.units) and end - index < 3 and self.units[end].kind == lk.HEADING
+        while (end < len(self.units) and end - index < 3 and self.headlike[end]
                and self.units[end].line.gap < self.article_gap):
             end += 1
         return end
@@ -138,8 +141,9 @@ class _Splitter:
         following = self.units[after] if after < len(self.units) else None
         if current is None or current.closed or not current.paragraphs:
             return True
-        if following is None or following.kind in lk.SKIPPED or following.kind == lk.HEADING:
-            return after - index < 3  # a banner; more short lines than a heading has are text
+        if following is None or following.kind in lk.SKIPPED or self.headlike[after]:
+            # A banner; but more short lines than a heading has, or the end of a cut paragraph, are text.
+            return after - index < 3 and lk.ends_sentence(current.paragraphs[-1])
         if following.kind in lk.SIGNED or lk.split_opening(following.text)[0]:
             return True
         if unit.line.gap >= self.article_gap or self._photo_follows(after):
@@ -153,11 +157,20 @@ class _Splitter:
             return False
         return True
 
+    def _wraps(self, index: int) -> bool:
+        """In a dump whose paragraphs are indented, an unindented line right under text continues it."""
+        unit = self.units[index]
+        if not (self.indented and unit.line.gap == 0 and not unit.line.indented and index - 1 == self.last_text):
+            return False
+        following = self.units[self._heading_group(index)] if self._heading_group(index) < len(self.units) else None
+        return not (following and (following.kind in lk.SIGNED or lk.split_opening(following.text)[0]))
+
     def _photo_follows(self, index: int) -> bool:
         """One or two caption lines, then a photo credit."""
         for offset in (1, 2):
             if index + offset < len(self.units) and self.units[index + offset].kind == lk.CREDIT:
-                return all(u.kind == lk.TEXT for u in self.units[index:index + offset])
+                return all(self.units[k].kind in (lk.TEXT, lk.HEADING) and not self.headlike[k]
+                           for k in range(index, index + offset))
         return False
 
     def _signed_below(self, index: int) -> bool:
@@ -166,7 +179,7 @@ class _Splitter:
             kind = self.units[probe].kind
             if kind in lk.SIGNED:
                 return self._trailing(probe)
-            if kind == lk.HEADING or kind in lk.SKIPPED:
+            if self.headlike[probe] or kind in lk.SKIPPED:
                 return False
         return False
 
@@ -175,14 +188,14 @@ class _Splitter:
         following = index + 1
         while following < len(self.units) and self.units[following].kind in lk.SIGNED:
             following += 1
-        return following == len(self.units) or self.units[following].kind in (*lk.SKIPPED, lk.HEADING)
+        return following == len(self.units) or self.units[following].kind in lk.SKIPPED or self.headlike[following]
 
     def _open(self, index: int) -> int:
         self._close()
         end = self._heading_group(index)
         group = self.units[index:end]
         following = self.units[end] if end < len(self.units) else None
-        if following is None or following.kind in lk.SKIPPED or following.kind == lk.HEADING:
+        if following is None or following.kind in lk.SKIPPED or self.headlike[end]:
             self._skip(group, "heading with no text under it (banner or slogan)")
             return end
         draft = _Draft(list(group), page=self.page, page_header=self.page_header)
@@ -224,7 +237,8 @@ class _Splitter:
                 draft.bylines.append(bracketed)
             if not text:
                 return
-        self._paragraph(draft, unit, text, subhead=unit.kind == lk.HEADING)
+        self._paragraph(draft, unit, text, subhead=self.headlike[index] and not self._wraps(index))
+        self.last_text = index
 
     def _byline(self, draft: _Draft, unit: lk.Unit) -> None:
         dateline, bracketed, rest = lk.split_opening(unit.text)
@@ -246,8 +260,11 @@ class _Splitter:
                 len(previous) > MIN_PARAGRAPH or any(c in previous for c in "，,、；;：:"))
             wrapped = self.indented and unit.line.gap == 0 and not unit.line.indented and not self.skipped_since_text
             unfinished = not lk.ends_sentence(previous)
-            if joinable and not subhead and (wrapped or unfinished):
+            if joinable and (wrapped or unfinished):
                 reason = "line wrap" if wrapped else "paragraph ended without punctuation"
+                if subhead:
+                    draft.unsure.append(f"line {number} looks like a subhead, but joined to the unfinished "
+                                        f"paragraph above it")
                 if self.skipped_since_text:
                     reason += f", across skipped line(s) {', '.join(map(str, self.skipped_since_text))}"
                 draft.joins.append(Join(draft.paragraph_lines[-1], number, previous[-6:], text[:6], reason))
@@ -255,9 +272,6 @@ class _Splitter:
                 draft.paragraph_lines[-1] = number
                 self.skipped_since_text = []
                 return
-            if joinable and unfinished:
-                draft.unsure.append(f"line {draft.paragraph_lines[-1]} ends without punctuation, but line {number} "
-                                    "looks like a subhead: not joined")
         if subhead:
             draft.subheads.add(len(draft.paragraphs))
         draft.paragraphs.append(text)

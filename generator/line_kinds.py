@@ -146,6 +146,9 @@ def is_heading(text: str) -> bool:
         return False
     if text[-1] in "，,、：:" or DATELINE_RE.match(normalize(text)):
         return False
+    commas = len(re.findall("[，,]", text))
+    if commas > 1 or commas and size > 25:
+        return False  # a clause of running text, cut by a break
     return True
 
 
