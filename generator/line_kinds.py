@@ -60,9 +60,11 @@ class Unit:
 
 def classify(line: Line) -> Unit:
     text = line.text
+    if JUMP_LINE.match(text):
+        return Unit(line, JUMP)
     if is_page_header(text):
         return Unit(line, PAGE, page_number(text))
-    for kind, test in ((EDITORS, is_editors_line), (FOLIO, FOLIO_LINE.match), (JUMP, JUMP_LINE.match),
+    for kind, test in ((EDITORS, is_editors_line), (FOLIO, FOLIO_LINE.match),
                        (RULE, is_rule), (CREDIT, is_credit), (SIGNATURE, is_signature), (BYLINE, is_byline)):
         if test(text):
             return Unit(line, kind)
