@@ -31,7 +31,7 @@ EDITOR_LABELS = (
     "本版责编", "本版编辑", "责任编辑", "责任校对", "美术编辑", "版式设计", "值班编委", "值班主任", "责编", "编辑",
     "美编", "版式", "校对", "审校", "审读", "审核", "终审", "组版", "排版", "监制", "制图", "主编", "签发",
 )
-EDITOR_LINE = re.compile(r"^(?:%s)(?:[:：/／|\s]|[\u4e00-\u9fff]{2,3}(?:\s|$))" % "|".join(EDITOR_LABELS))
+EDITOR_LINE = re.compile(rf"^(?:{'|'.join(EDITOR_LABELS)})(?:[:：/／|\s]|[\u4e00-\u9fff]{{2,3}}(?:\s|$))")
 FOLIO_LINE = re.compile(r"^[-—–－~～=\s]*(?:第\s*)?[0-9]{1,3}\s*页?[-—–－~～=\s]*$")
 JUMP_LINE = re.compile(r"^[(（]\s*(?:下转|上接|转|接|续)\s*第?\s*[A-Za-z]?[0-9一二三四五六七八九十]+\s*[版页]\s*[)）]$")
 
@@ -39,10 +39,13 @@ NAME = r"(?:[\u4e00-\u9fff]{2,4}|[\u4e00-\u9fff]{1,4}·[\u4e00-\u9fff]{1,6}|[A-Z
 ROLE = r"(?:见习记者|摄影记者|特约记者|首席记者|融媒体记者|记者|实习生|通讯员|摄影|撰稿|编译)"
 ORG = r"(?:本报|[\u4e00-\u9fff]{1,12}?(?:日报|晚报|报|社|台|网|融媒体中心|中心))"
 ROLE_TOKEN = re.compile(rf"(?:{ORG})?(?:驻[\u4e00-\u9fff]{{1,6}})?{ROLE}(?:[:/]?{NAME})?")
-LABEL_TOKEN = re.compile(rf"(?:文|图|摄影|图片|摄|视频|作者)[:/](?:{NAME})?")
-ORG_TOKEN = re.compile(r"[\u4e00-\u9fff]{3,20}(?:委|局|办|室|部|处|科|会|院|校|所|站|队|厅|中心|公司|集团|银行|报社|街道|镇|乡|村)")
+LABELS = "(?:文|图|摄影|图片|摄|视频|作者)"
+LABEL_TOKEN = re.compile(rf"{LABELS}[:/](?:{NAME})?")
+ORG_TOKEN = re.compile(
+    r"[\u4e00-\u9fff]{3,20}(?:委|局|办|室|部|处|科|会|院|校|所|站|队|厅|中心|公司|集团|银行|报社|街道|镇|乡|村)")
 NAME_TOKEN = re.compile(NAME)
-ENUMERATED = re.compile(r"^(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十0-9]+[)）]|[0-9]+[.、．]|[■◆●▲★◎□◇○☆△])")
+ENUMERATED = re.compile(
+    r"^(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十0-9]+[)）]|[0-9]+[.、．]|[■◆●▲★◎□◇○☆△])")
 
 
 @dataclass(frozen=True)
@@ -149,9 +152,7 @@ def is_heading(text: str) -> bool:
     if text[-1] in "，,、：:" or DATELINE_RE.match(normalize(text)):
         return False
     commas = len(re.findall("[，,]", text))
-    if commas > 1 or commas and size > 25:
-        return False  # a clause of running text, cut by a break
-    return True
+    return not (commas > 1 or commas and size > 25)  # else a clause of running text, cut by a break
 
 
 def is_enumerated(text: str) -> bool:
@@ -219,7 +220,7 @@ def _signed_token(token: str) -> bool:
 def _has_name(token: str) -> bool:
     if NAME_TOKEN.fullmatch(token) and not ROLE_TOKEN.fullmatch(token):
         return True
-    tail = re.sub(rf"^(?:{ORG})?(?:驻[\u4e00-\u9fff]{{1,6}})?{ROLE}[:/]?|^(?:文|图|摄影|图片|摄|视频|作者)[:/]", "", token)
+    tail = re.sub(rf"^(?:{ORG})?(?:驻[\u4e00-\u9fff]{{1,6}})?{ROLE}[:/]?|^{LABELS}[:/]", "", token)
     return tail != token and bool(NAME_TOKEN.fullmatch(tail))
 
 

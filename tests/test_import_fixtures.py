@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from import_support import FIXTURES, assert_lossless, make_site, prepare_in, write
+
 from generator.byline import parse_byline
 from generator.import_command import Prepared
-from import_support import FIXTURES, assert_lossless, make_site, prepare_in, write
 
 DATE = dt.date(2023, 3, 10)
 
@@ -74,7 +75,8 @@ def test_gbk_county_paper_with_indented_paragraphs_and_wrapped_lines(tmp_path: P
     fair, blossom, points = prepared.split.articles
     assert fair.title == "大足区春季招聘会提供岗位三千余个"
     assert people(fair.byline) == [("王莉", "记者"), ("陈永镕", "通讯员")]  # 镕 is GBK, not GB2312
-    assert fair.paragraphs[0] == "3月2日，2023年大足区春风行动暨春季招聘会在区人力资源市场举行，60余家企业提供就业岗位3000余个。"
+    assert fair.paragraphs[0] == (
+        "3月2日，2023年大足区春风行动暨春季招聘会在区人力资源市场举行，60余家企业提供就业岗位3000余个。")
     assert len(fair.paragraphs) == 3
     assert (blossom.title, blossom.kind, people(blossom.byline)) == ("宝顶山下樱花开", "photo", [("张弛", "摄影")])
     assert blossom.paragraphs == ("连日来，宝顶山景区的樱花竞相绽放，吸引众多游客前来赏花踏青。",)
@@ -107,7 +109,8 @@ def test_page_headers_editors_lines_and_sections_named_by_the_page(tmp_path: Pat
 
 
 def test_a_title_after_an_unfinished_paragraph_is_never_swallowed(tmp_path: Path) -> None:
-    dump = "第一条新闻\n\n本报讯（记者 张三）今天上午，全区召开会议，部署春季安全生产工作，要求各单位\n\n第二条新闻\n\n记者 李四\n\n正文第一段。\n"
+    dump = ("第一条新闻\n\n本报讯（记者 张三）今天上午，全区召开会议，部署春季安全生产工作，要求各单位\n\n"
+            "第二条新闻\n\n记者 李四\n\n正文第一段。\n")
     split = prepare_in(make_site(tmp_path), dump.encode()).split
     assert [a.title for a in split.articles] == ["第一条新闻", "第二条新闻"]
     assert split.articles[0].joins == ()

@@ -12,13 +12,13 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from import_support import SEED, assert_lossless, make_site, prepare_in, write
 
 from generator import article_file
 from generator.config import load_config
 from generator.errors import Problem
 from generator.import_command import prepare
 from generator.reader import read_content
-from import_support import SEED, assert_lossless, make_site, prepare_in, write
 
 SEED_LINES = SEED.read_text(encoding="utf-8").split("\n")
 # Pieces that steer arbitrary text into the importer's decisions: bylines, datelines, furniture, breaks.

@@ -6,10 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
+from import_support import ROOT, SEED, assert_lossless, make_site, prepare_in, read_article, write
 
 from generator import article_file, cli
 from generator.byline import parse_byline
-from import_support import ROOT, SEED, assert_lossless, make_site, prepare_in, read_article, write
 
 BUNDLED = ROOT / "content" / "2022" / "12" / "10"
 # What the editor added by hand to the bundled files and the dump does not carry (section, page, order).
@@ -167,12 +167,14 @@ def test_a_failed_write_leaves_every_file_as_it_was(imported: Path, monkeypatch:
     kept = imported / "da-zu-liang-ren-ji-shen-shi-ming-zhong-yi.md"
     old = kept.read_text(encoding="utf-8").replace("2名中医入选", "两名中医入选")
     kept.write_text(old, encoding="utf-8")
-    removed = {"cai-lin-yan-ying-nan-shan-gong-yuan.md", "jia-kuai-tui-jin-da-zu-ye-yan-qi-kai-fa-he-jiu-di-zhuan-hua.md"}
+    first = "cai-lin-yan-ying-nan-shan-gong-yuan.md"
+    last = "jia-kuai-tui-jin-da-zu-ye-yan-qi-kai-fa-he-jiu-di-zhuan-hua.md"
+    removed = {first, last}
     for name in removed:
         (imported / name).unlink()
-    calls = []
+    calls: list[str | Path] = []
 
-    def failing_replace(source: object, target: object) -> None:
+    def failing_replace(source: str | Path, target: str | Path) -> None:
         calls.append(target)
         if len(calls) == 3:
             raise OSError(28, "No space left on device", str(target))
@@ -184,8 +186,7 @@ def test_a_failed_write_leaves_every_file_as_it_was(imported: Path, monkeypatch:
     with pytest.raises(OSError):
         write(prepared)
     # new cai-lin, overwritten da-zu, then the failure on jia-kuai: both undone, no temporary file left
-    assert [Path(str(target)).name for target in calls] == [
-        "cai-lin-yan-ying-nan-shan-gong-yuan.md", kept.name, "jia-kuai-tui-jin-da-zu-ye-yan-qi-kai-fa-he-jiu-di-zhuan-hua.md"]
+    assert [Path(str(target)).name for target in calls] == [first, kept.name, last]
     assert kept.read_text(encoding="utf-8") == old
     assert sorted(p.name for p in imported.iterdir()) == sorted(set(HAND_ADDED) - removed)
 
