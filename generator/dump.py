@@ -27,7 +27,7 @@ PLAUSIBLE_GB2312_SHARE = 0.9
 class Decoded:
     text: str
     encoding: str  # as shown in the report: "UTF-8", "GB18030", "UTF-8 with BOM" ...
-    newline: str  # "LF", "CRLF", "CR", "mixed" or "none"
+    newline: str  # "LF", "CRLF", "CR", "mixed" or "no"
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ def normalise_spaces(raw: str) -> str:
 def _decoded(text: str, encoding: str) -> Decoded:
     ends = Counter(match.group() for match in LINE_END.finditer(text))
     names = {"\n": "LF", "\r\n": "CRLF", "\r": "CR"}
-    newline = "none" if not ends else names[next(iter(ends))] if len(ends) == 1 else "mixed"
+    newline = "no" if not ends else names[next(iter(ends))] if len(ends) == 1 else "mixed"
     return Decoded(text, encoding, newline)
 
 

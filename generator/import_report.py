@@ -27,7 +27,8 @@ STATUS = {
 
 def text(prepared: Prepared, dry_run: bool) -> str:
     split, actions = prepared.split, prepared.actions
-    out = [f"Import of {prepared.source} ({prepared.decoded.encoding}, {prepared.decoded.newline} line ends)"
+    newline = prepared.decoded.newline
+    out = [f"Import of {prepared.source} ({prepared.decoded.encoding}, {newline} line ends)"
            f"{' — dry run, nothing is written' if dry_run else ''}"]
     folder = actions[0].path.parent if actions else None
     if folder is not None:
@@ -59,7 +60,7 @@ def text(prepared: Prepared, dry_run: bool) -> str:
     kinds = Counter(article.kind for article in split.articles)
     statuses = Counter(STATUS[action.status][1 if dry_run else 0] for action in actions)
     out.append(
-        f"Summary: {len(split.articles)} article(s) ({', '.join(f'{k} {n}' for k, n in sorted(kinds.items()))}), "
+        f"Summary: {len(split.articles)} article(s){_counts(kinds)}, "
         f"{sum(len(a.joins) for a in split.articles)} join(s), "
         f"{sum(len(a.unsure) for a in split.articles)} unsure decision(s), {len(split.skipped)} skipped line(s); "
         f"files: {', '.join(f'{n} {s}' for s, n in statuses.items()) or 'none'}.")
@@ -72,3 +73,7 @@ def _people(byline: str) -> str:
     people = parse_byline(byline).people
     named = ", ".join(f"{p.name} {p.role}" + (f" ({p.org})" if p.org else "") for p in people)
     return f"{byline} → {named or 'no names recognised'}"
+
+
+def _counts(kinds: Counter[str]) -> str:
+    return f" ({', '.join(f'{kind} {n}' for kind, n in sorted(kinds.items()))})" if kinds else ""
