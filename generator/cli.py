@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from generator import pipeline
+from generator import import_command, pipeline
 from generator.errors import ContentError
 
 Command = Callable[[argparse.Namespace], int]
@@ -61,6 +61,8 @@ def parser() -> argparse.ArgumentParser:
     search.add_argument("--json", action="store_true", help="one JSON object per hit and line")
     search.add_argument("--limit", type=_positive, default=10, metavar="N", help="at most N hits (default 10)")
     search.set_defaults(run=run_search)
+
+    import_command.register(commands)
     return root
 
 

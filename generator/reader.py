@@ -28,6 +28,7 @@ KEYS = {
     "photos", "tags", "draft", "slug",
 }
 _Loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)  # libyaml when present: ten times faster
+SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 DATE_DIR = re.compile(r"^(\d{4})/(\d{2})/(\d{2})/([^/]+)\.md$")
 
 
@@ -132,11 +133,11 @@ def read_article(
     if kind not in KINDS:
         fields.fail("kind", f"kind must be one of {', '.join(KINDS)}")
     slug = fields.text("slug") or where[4]
-    if slugify(slug) != slug or slug in RESERVED:
+    if not SLUG_RE.match(slug) or slug in RESERVED:
         if fields.text("slug"):
             fields.fail("slug", f"slug '{slug}' must be lowercase a-z, 0-9, '-' and not {sorted(RESERVED)}")
         else:
-            slug = slugify(slug) or "article"
+            slug = slugify(slug, limit=200) or "article"
             slug = f"{slug}-article" if slug in RESERVED else slug
     byline, people, dateline = fields.byline()
     photos = fields.photos(path.parent)

@@ -106,3 +106,15 @@ def test_site_templates_and_static_override_the_project(tmp_path: Path) -> None:
     assert "本报自己的404" in (site / "public/404.html").read_text()
     assert (site / "public/static/style.css").read_text() == "body { color: red; }\n"
     assert "覆盖" in (site / "public/index.html").read_text()
+
+
+def test_file_names_are_urls_as_they_are(tmp_path: Path) -> None:
+    long = "wei-quan-mian-jian-she-she-hui-zhu-yi-xian-dai-hua-guo-jia-er-tuan-jie"
+    site = write_site(tmp_path / "site", {
+        f"content/2022/12/10/{long}.md": article("一"),
+        f"content/2022/12/10/{long}-2.md": article("二"),
+        "content/2022/12/10/彩林.md": article("三"),
+    })
+    assert run("build", "--site", site).returncode == 0
+    names = {p.name for p in (site / "public/2022/12/10").iterdir()}
+    assert {f"{long}.html", f"{long}-2.html", "cai-lin.html"} <= names
