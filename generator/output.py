@@ -23,7 +23,8 @@ class Staging:
         self.root = root
         self.previous = previous
         self.keys: dict[str, str] = {}
-        self.written = 0
+        self.written = 0  # files put in the staging folder (a site's static file may replace the project's)
+        self._put: set[str] = set()
 
     @property
     def incremental(self) -> bool:
@@ -45,7 +46,9 @@ class Staging:
         path = self.root / url
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-        self.written += 1
+        if url not in self._put:
+            self._put.add(url)
+            self.written += 1
 
     def copy_tree(self, source: Path, prefix: str = "", skip_suffix: str = "") -> None:
         """Copy a folder's files (hidden ones and those ending in skip_suffix left out) under prefix."""

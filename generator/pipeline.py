@@ -79,7 +79,7 @@ def build(site: Path, output: Path, progress: Progress | None = None) -> Report:
     env = environment(site)
     templates = template_keys(env)
     with staged(output, cache.manifest(output)) as staging:
-        for directory in (PROJECT / "static", site / "static"):
+        for directory in dict.fromkeys([(PROJECT / "static").resolve(), (site / "static").resolve()]):
             staging.copy_tree(directory, prefix="static")
         staging.copy_tree(site / "content", skip_suffix=".md")
         started = report.timed("copy", started)
