@@ -72,15 +72,20 @@ def staged(output: Path, previous: dict[str, str]) -> Iterator[Staging]:
     output.parent.mkdir(parents=True, exist_ok=True)
     temp = Path(tempfile.mkdtemp(prefix=f".{output.name}-", dir=output.parent))
     temp.chmod(0o755)  # mkdtemp makes it private; the output is meant to be served
-    staging = Staging(temp, previous if output.is_dir() else {})
+    # a file someone deleted from the output by hand is simply made again
+    base = str(output) + os.sep
+    present = {url: key for url, key in previous.items() if os.path.isfile(base + url)} if output.is_dir() else {}
+    staging = Staging(temp, present)
     try:
         yield staging
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise
-    if staging.incremental:
+    if staging.incremental and staging.written <= staging.reused:
         _merge(temp, output, stale=set(staging.previous) - set(staging.keys))
     else:
+        if staging.incremental:  # most files changed: bring the few unchanged ones over instead
+            _adopt(output, temp, [url for url in staging.keys if not (temp / url).exists()])
         _swap(temp, output)
 
 
@@ -91,6 +96,17 @@ def _swap(temp: Path, output: Path) -> None:
         output.rename(old)
     temp.rename(output)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _adopt(output: Path, temp: Path, urls: list[str]) -> None:
+    """Copy unchanged files of the current output into the staging folder (hard links when possible)."""
+    for url in urls:
+        target = temp / url
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(output / url, target)
+        except OSError:
+            shutil.copyfile(output / url, target)
 
 
 def _merge(temp: Path, output: Path, stale: set[str]) -> None:

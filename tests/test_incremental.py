@@ -148,3 +148,12 @@ def test_a_failed_incremental_build_changes_nothing(site: Path) -> None:
     (site / f"{DAY}/broken.md").unlink()
     pipeline.build(site, site / "public")
     assert tree(site / "public") == cold(site, site.parent)
+
+
+def test_a_file_deleted_from_the_output_is_made_again(site: Path) -> None:
+    before = tree(site / "public")
+    (site / "public/people/huangshu/index.html").unlink()
+    (site / "public/static/style.css").unlink()
+    report = pipeline.build(site, site / "public")
+    assert report.written == 2
+    assert tree(site / "public") == before
