@@ -25,6 +25,7 @@ class Run:
     output_bytes: int
     peak_rss_mb: float  # the build's process tree, sampled, or its own maximum if larger
     exit_status: int
+    load: float = 0.0  # the machine's 1-minute load average when the run started (it is shared)
 
     @property
     def pages_per_second(self) -> float:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import datetime as dt
+import os
 import pstats
 import shutil
 import sys
@@ -83,18 +84,21 @@ OURS: tuple[tuple[str, Callable[[Path, Path], None]], ...] = (
 
 
 def measure(tool: str, articles: int, scenario: str, command: list[str], out: Path, log: Path) -> Run:
+    load = os.getloadavg()[0]
     seconds, rss, status = timed(command, ROOT, log)
     pages, size = output_stats(out) if out.is_dir() else (0, 0)
-    run = Run(tool, articles, scenario, round(seconds, 3), pages, size, round(rss, 1), status)
+    run = Run(tool, articles, scenario, round(seconds, 3), pages, size, round(rss, 1), status, round(load, 2))
     print(f"  {tool:8} {scenario:10} {run.seconds:8.2f}s {pages:8,} pages {run.pages_per_second:8,.0f}/s "
-          f"{rss:7,.0f} MB RSS  exit {status}", flush=True)
+          f"{rss:7,.0f} MB RSS  exit {status}  load {load:.2f}", flush=True)
     return run
 
 
-def bench_ours(articles: int, site: Path, out: Path, log: Path) -> list[Run]:
+def bench_ours(articles: int, site: Path, out: Path, log: Path, scenarios: list[str]) -> list[Run]:
     shutil.copytree(ROOT / "templates", site / "templates", dirs_exist_ok=True)
     runs = []
     for scenario, prepare in OURS:
+        if scenario not in scenarios:
+            continue
         prepare(site, out)
         runs.append(measure("ours", articles, scenario, our_build(site, out), out, log))
     return runs
@@ -162,12 +166,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / ".work", help="scratch folder")
     parser.add_argument("--doc", type=Path, default=ROOT / "docs" / "benchmarks.md", help="results document")
     parser.add_argument("--no-doc", action="store_true", help="print the table only; write no document")
+    parser.add_argument("--scenarios", default=",".join(name for name, _ in OURS),
+                        help="which of our scenarios to run, in their fixed order (default: all)")
     parser.add_argument("--profile", type=int, metavar="N", help="also profile a cold build of N articles")
     args = parser.parse_args(argv)
     try:
         sizes = [int(size.replace("_", "")) for size in args.sizes.split(",") if size.strip()]
     except ValueError:
         parser.error(f"--sizes must be comma-separated numbers, not {args.sizes!r}")
+    scenarios = [name.strip() for name in args.scenarios.split(",") if name.strip()]
+    unknown = set(scenarios) - {name for name, _ in OURS}
+    if unknown:
+        parser.error(f"unknown scenario(s) {', '.join(sorted(unknown))}; known: {', '.join(name for name, _ in OURS)}")
     args.work.mkdir(parents=True, exist_ok=True)
     log = args.work / "log.txt"
     info = machine()
@@ -188,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         elif use_pelican:
             skipped.append(f"Pelican was not run at {articles:,} articles (over --pelican-max {args.pelican_max:,}): "
                            "at its measured pages per second it would take far longer than 15 minutes.")
-        runs += bench_ours(articles, site, out, log)
+        runs += bench_ours(articles, site, out, log, scenarios)
 
     profile_note = profile(args.profile, args.work, args.seed) if args.profile else ""
     if profile_note:

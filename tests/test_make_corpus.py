@@ -127,3 +127,42 @@ def test_refuses_to_write_over_existing_content(site: Path) -> None:
     with pytest.raises(SystemExit) as stopped:
         main(["--articles", "5", "--out", str(site)])
     assert stopped.value.code == 2
+
+
+def test_pelican_gets_the_same_articles_in_its_metadata_format(site: Path, articles: list[Article],
+                                                               tmp_path: Path) -> None:
+    from benchmarks.pelican import convert
+
+    assert convert(site, tmp_path) == ARTICLES
+    photo = next(a for a in articles if a.kind == "photo")
+    converted = next(tmp_path.rglob(f"{photo.date.isoformat()}/{photo.slug}.md")).read_text(encoding="utf-8")
+    header, body = converted.split("\n\n", 1)
+    assert header.splitlines()[0] == f"Title: {photo.title}"
+    assert f"Date: {photo.date.isoformat()} " in header
+    assert f"Category: {photo.section.name}" in header
+    assert f"Authors: {', '.join(p.name for p in photo.people)}" in header
+    assert f"Slug: {photo.slug}" in header
+    assert body.startswith(photo.text.splitlines()[0])
+
+
+def test_results_replace_only_their_own_section_of_the_document(tmp_path: Path) -> None:
+    from benchmarks.measure import Run
+    from benchmarks.report import write
+
+    doc = tmp_path / "benchmarks.md"
+    old = "# Benchmarks\n\nHand-written.\n\n<!-- results:start -->\nstale numbers\n<!-- results:end -->\n\nAfter.\n"
+    doc.write_text(old, encoding="utf-8")
+    machine = {"cpu": "Test CPU", "cores": 2, "memory_gb": 4.0, "python": "3.11", "system": "Linux",
+               "load_average": [0.1, 0.2, 0.3]}
+    runs = [Run("ours", 1000, "cold", 2.0, 1500, 5_000_000, 90.0, 0),
+            Run("ours", 1000, "no-change", 1.0, 1500, 5_000_000, 90.0, 0),
+            Run("pelican", 1000, "cold", 3.0, 1400, 6_000_000, 80.0, 0),
+            Run("pelican", 1000, "no-change", 2.0, 1400, 6_000_000, 80.0, 0)]
+    results = {"date": "2025-01-01", "commit": "abc", "seed": 1, "machine": machine, "pelican_version": "4.12",
+               "notes": ["A note."]}
+    write(doc, results, runs)
+    text = doc.read_text(encoding="utf-8")
+    assert text.startswith("# Benchmarks\n\nHand-written.\n") and text.endswith("\n\nAfter.\n")
+    assert "stale numbers" not in text and "Test CPU, 2 cores" in text
+    assert "| 1,000 | 2.0 | 3.0 | 750 / 467 = 1.61× | 1.0 | 2.0 |" in text
+    assert '"pages_per_second": 750.0' in doc.with_suffix(".json").read_text(encoding="utf-8")
