@@ -26,6 +26,7 @@ class Run:
     peak_rss_mb: float  # the build's process tree, sampled, or its own maximum if larger
     exit_status: int
     load: float = 0.0  # the machine's 1-minute load average when the run started (it is shared)
+    cpu_seconds: float = 0.0  # user + system time of the child and the children it waited for
 
     @property
     def pages_per_second(self) -> float:
@@ -35,8 +36,10 @@ class Run:
         return {**asdict(self), "pages_per_second": round(self.pages_per_second, 1)}
 
 
-def timed(command: list[str], cwd: Path, log: Path) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS in MB, exit status) of one child process and the processes it starts.
+def timed(command: list[str], cwd: Path, log: Path) -> tuple[float, float, int, float]:
+    """(wall seconds, peak RSS in MB, exit status, CPU seconds) of a child process and those it starts.
+
+    CPU time is what other users of a shared machine disturb least; wall time is what an editor waits.
 
     wait4 gives the child's own maximum RSS (and that of its largest reaped child); worker pools run at
     the same time, so the tree's resident memory is also summed every 20 ms and the larger is kept.
@@ -53,7 +56,7 @@ def timed(command: list[str], cwd: Path, log: Path) -> tuple[float, float, int]:
         sampler.stop()
         child.returncode = os.waitstatus_to_exitcode(status)  # already reaped; keep Popen consistent
     peak_kb = max(usage.ru_maxrss, sampler.peak_kb)
-    return seconds, peak_kb / 1024, child.returncode
+    return seconds, peak_kb / 1024, child.returncode, usage.ru_utime + usage.ru_stime
 
 
 class _TreeSampler(threading.Thread):

@@ -19,13 +19,14 @@ rewritten by each run; the text around it is written by hand.
 
 def table(runs: list[Run]) -> str:
     lines = [
-        "| articles | tool | scenario | wall time (s) | HTML pages | pages/s | peak RSS (MB) | output (MB) | exit "
-        "| load at start |",
-        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| articles | tool | scenario | wall time (s) | CPU time (s) | HTML pages | pages/s | peak RSS (MB) "
+        "| output (MB) | exit | load at start |",
+        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for run in runs:
         lines.append(
-            f"| {run.articles:,} | {run.tool} | {run.scenario} | {run.seconds:.2f} | {run.html_pages:,} | "
+            f"| {run.articles:,} | {run.tool} | {run.scenario} | {run.seconds:.2f} | {run.cpu_seconds:.2f} | "
+            f"{run.html_pages:,} | "
             f"{run.pages_per_second:,.0f} | {run.peak_rss_mb:,.0f} | {run.output_bytes / 1e6:,.1f} | "
             f"{run.exit_status} | {run.load:.1f} |"
         )
@@ -36,9 +37,9 @@ def comparison(runs: list[Run]) -> str:
     """Ours against Pelican, cold and no-change, one line per corpus size that has both."""
     by_key = {(r.tool, r.articles, r.scenario): r for r in runs}
     lines = [
-        "| articles | cold: ours (s) | cold: Pelican (s) | pages/s ours / Pelican | "
-        "no-change: ours (s) | no-change: Pelican (s) |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "| articles | cold: ours (s) | cold: Pelican (s) | pages/s ours / Pelican | pages per CPU-second ours / "
+        "Pelican | no-change: ours (s) | no-change: Pelican (s) |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for articles in sorted({r.articles for r in runs}):
         ours, theirs = by_key.get(("ours", articles, "cold")), by_key.get(("pelican", articles, "cold"))
@@ -47,12 +48,19 @@ def comparison(runs: list[Run]) -> str:
         if not (ours and theirs and ours_again and theirs_again):
             continue
         ratio = ours.pages_per_second / theirs.pages_per_second if theirs.pages_per_second else 0.0
+        ours_cpu, theirs_cpu = _per_cpu_second(ours), _per_cpu_second(theirs)
+        cpu_ratio = ours_cpu / theirs_cpu if theirs_cpu else 0.0
         lines.append(
             f"| {articles:,} | {ours.seconds:.1f} | {theirs.seconds:.1f} | "
             f"{ours.pages_per_second:,.0f} / {theirs.pages_per_second:,.0f} = {ratio:.2f}× | "
+            f"{ours_cpu:,.0f} / {theirs_cpu:,.0f} = {cpu_ratio:.2f}× | "
             f"{ours_again.seconds:.1f} | {theirs_again.seconds:.1f} |"
         )
     return "\n".join(lines) if len(lines) > 2 else "(Pelican was not run.)"
+
+
+def _per_cpu_second(run: Run) -> float:
+    return run.html_pages / run.cpu_seconds if run.cpu_seconds else 0.0
 
 
 def machine_line(info: dict[str, Any]) -> str:

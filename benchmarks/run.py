@@ -85,11 +85,12 @@ OURS: tuple[tuple[str, Callable[[Path, Path], None]], ...] = (
 
 def measure(tool: str, articles: int, scenario: str, command: list[str], out: Path, log: Path) -> Run:
     load = os.getloadavg()[0]
-    seconds, rss, status = timed(command, ROOT, log)
+    seconds, rss, status, cpu = timed(command, ROOT, log)
     pages, size = output_stats(out) if out.is_dir() else (0, 0)
-    run = Run(tool, articles, scenario, round(seconds, 3), pages, size, round(rss, 1), status, round(load, 2))
-    print(f"  {tool:8} {scenario:10} {run.seconds:8.2f}s {pages:8,} pages {run.pages_per_second:8,.0f}/s "
-          f"{rss:7,.0f} MB RSS  exit {status}  load {load:.2f}", flush=True)
+    run = Run(tool, articles, scenario, round(seconds, 3), pages, size, round(rss, 1), status, round(load, 2),
+              round(cpu, 2))
+    print(f"  {tool:8} {scenario:10} {run.seconds:8.2f}s ({cpu:7.2f}s CPU) {pages:8,} pages "
+          f"{run.pages_per_second:8,.0f}/s {rss:7,.0f} MB RSS  exit {status}  load {load:.2f}", flush=True)
     return run
 
 

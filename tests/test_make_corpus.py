@@ -154,15 +154,15 @@ def test_results_replace_only_their_own_section_of_the_document(tmp_path: Path) 
     doc.write_text(old, encoding="utf-8")
     machine = {"cpu": "Test CPU", "cores": 2, "memory_gb": 4.0, "python": "3.11", "system": "Linux",
                "load_average": [0.1, 0.2, 0.3]}
-    runs = [Run("ours", 1000, "cold", 2.0, 1500, 5_000_000, 90.0, 0),
-            Run("ours", 1000, "no-change", 1.0, 1500, 5_000_000, 90.0, 0),
-            Run("pelican", 1000, "cold", 3.0, 1400, 6_000_000, 80.0, 0),
-            Run("pelican", 1000, "no-change", 2.0, 1400, 6_000_000, 80.0, 0)]
+    runs = [Run("ours", 1000, "cold", 2.0, 1500, 5_000_000, 90.0, 0, 0.5, 1.5),
+            Run("ours", 1000, "no-change", 1.0, 1500, 5_000_000, 90.0, 0, 0.5, 0.8),
+            Run("pelican", 1000, "cold", 3.0, 1400, 6_000_000, 80.0, 0, 0.5, 2.8),
+            Run("pelican", 1000, "no-change", 2.0, 1400, 6_000_000, 80.0, 0, 0.5, 1.9)]
     results = {"date": "2025-01-01", "commit": "abc", "seed": 1, "machine": machine, "pelican_version": "4.12",
                "notes": ["A note."]}
     write(doc, results, runs)
     text = doc.read_text(encoding="utf-8")
     assert text.startswith("# Benchmarks\n\nHand-written.\n") and text.endswith("\n\nAfter.\n")
     assert "stale numbers" not in text and "Test CPU, 2 cores" in text
-    assert "| 1,000 | 2.0 | 3.0 | 750 / 467 = 1.61× | 1.0 | 2.0 |" in text
+    assert "| 1,000 | 2.0 | 3.0 | 750 / 467 = 1.61× | 1,000 / 500 = 2.00× | 1.0 | 2.0 |" in text
     assert '"pages_per_second": 750.0' in doc.with_suffix(".json").read_text(encoding="utf-8")
