@@ -29,7 +29,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def articles(site: Path) -> list[Article]:
-    parsed, problems = read_content(site, load_config(site))
+    parsed, problems, _ = read_content(site, load_config(site))
     assert problems == []
     return parsed
 
