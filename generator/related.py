@@ -6,12 +6,13 @@ words (页岩气, 南山公园, reporters' names) count as keywords and cached t
 numbers are left out: dates and counts would relate every story of a week to each other.
 
 Two articles are related by the keywords they share (at least two), each weighted by both articles' TF-IDF
-weights and by how rare the keyword is in this archive (a word in every article relates nothing).
+weights and by how rare the keyword is in this archive (one in COMMON articles or more relates nothing).
 Results are deterministic: score, then newer first, then URL.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 import os
 import pickle
@@ -31,7 +32,7 @@ KEYWORDS = 12  # per article
 RELATED = 4  # at most, per article
 MIN_SHARED = 2  # one shared keyword (重庆市, a reporter's name) is chance, not a related story
 MIN_SCORE = 0.02
-COMMON = 400  # a keyword in more articles than this is too common to relate them (and too costly)
+COMMON = 300  # a keyword in this many articles is too common to relate them (and too costly)
 HAS_WORD = re.compile(r"[^\W\d_]")  # a letter or a Chinese character, not only digits and signs
 
 Keywords = tuple[tuple[str, float], ...]
@@ -84,32 +85,38 @@ def article_keywords(article: Article) -> Keywords:
 
 
 def related_cached(corpus: Corpus, folder: Path) -> dict[str, tuple[Article, ...]]:
-    """related(corpus), reusing each unchanged article's keywords and, if nothing changed, the result.
+    """related(corpus), reusing what an earlier build computed, with exactly the same result.
 
-    The cache is keyed by the segmenter's dictionary (site words and byline names) and each article's
-    digest, so the result is always what related() would compute from scratch.
+    Keywords are kept per article (by digest, under the segmenter's dictionary). When articles change,
+    only the articles that share a keyword with an old or new version of them are paired again: a
+    keyword's rarity depends on its own article count alone, so no other article's scores can move.
     """
     path = folder / "related.pickle"
     segmenter = segment.current()
-    salt = f"{segmenter.dictionary.fingerprint}:{segmenter.engine_name}:{KEYWORDS}:{RELATED}"
+    salt = f"{segmenter.dictionary.fingerprint}:{segmenter.engine_name}:{KEYWORDS}:{RELATED}:{COMMON}"
     stored = _load(path)
     if stored.get("salt") != salt:
-        stored = {"salt": salt, "vectors": {}, "result_key": None, "result": {}}
+        stored = {"vectors": {}, "result": {}}
     known: dict[str, tuple[str, dict[str, float]]] = stored["vectors"]
-    by_url = {Urls.article(a): a for a in corpus.articles}
-    state = tuple((url, a.digest) for url, a in by_url.items())
-    if stored["result_key"] == state:
-        return {url: tuple(by_url[other] for other in others) for url, others in stored["result"].items()}
+    urls = [Urls.article(a) for a in corpus.articles]
     vectors = []
-    for url, article in by_url.items():
+    for url, article in zip(urls, corpus.articles, strict=True):
         hit = known.get(url)
         vectors.append(hit[1] if hit and hit[0] == article.digest else _normalised(article_keywords(article)))
-    result = related(corpus, vectors=vectors)
-    stored = {"salt": salt, "result_key": state,
-              "vectors": {url: (a.digest, v) for (url, a), v in zip(by_url.items(), vectors, strict=True)},
-              "result": {url: tuple(Urls.article(o) for o in others) for url, others in result.items()}}
-    _save(path, stored)
-    return result
+    current = {url: (a.digest, v) for url, a, v in zip(urls, corpus.articles, vectors, strict=True)}
+    changed = {url for url in current.keys() | known.keys() if known.get(url, ("",))[0] != current.get(url, ("",))[0]}
+    old_result: dict[str, tuple[str, ...]] = stored["result"]
+    pairing = _Pairing(corpus.articles, urls, vectors)
+    if not old_result:
+        result = {url: pairing.best(number) for number, url in enumerate(urls)}
+    else:
+        affected = pairing.affected(changed, [v for _, v in known.values()], known, current)
+        position = {url: number for number, url in enumerate(urls)}
+        result = {url: pairing.best(position[url]) if url in affected else old_result[url] for url in urls}
+    if changed or not old_result:
+        _save(path, {"salt": salt, "vectors": current, "result": result})
+    by_url = dict(zip(urls, corpus.articles, strict=True))
+    return {url: tuple(by_url[other] for other in others) for url, others in result.items()}
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -129,42 +136,80 @@ def _save(path: Path, stored: dict[str, Any]) -> None:
     os.replace(temp, path)
 
 
-def related(
-    corpus: Corpus, count: int = RELATED, vectors: list[dict[str, float]] | None = None
-) -> dict[str, tuple[Article, ...]]:
+def related(corpus: Corpus, count: int = RELATED) -> dict[str, tuple[Article, ...]]:
     """For every article's URL, up to `count` related articles, most related first."""
-    articles = corpus.articles
-    if vectors is None:
-        vectors = [_normalised(article_keywords(a)) for a in articles]
-    postings: dict[str, list[int]] = defaultdict(list)
-    for number, vector in enumerate(vectors):
-        for word in vector:
-            postings[word].append(number)
-    rarity = {word: math.log((len(articles) + 1) / (len(items) + 1)) for word, items in postings.items()}
+    urls = [Urls.article(a) for a in corpus.articles]
+    pairing = _Pairing(corpus.articles, urls, [_normalised(article_keywords(a)) for a in corpus.articles])
+    by_url = dict(zip(urls, corpus.articles, strict=True))
+    return {url: tuple(by_url[o] for o in pairing.best(number, count)) for number, url in enumerate(urls)}
 
-    result: dict[str, tuple[Article, ...]] = {}
-    for number, vector in enumerate(vectors):
+
+def rarity(count: int, ceiling: int) -> float:
+    """How much a keyword found in `count` articles says: nothing once it is in `ceiling` articles.
+
+    The ceiling is the archive's size, or COMMON once the archive is larger: then a keyword's rarity
+    depends on its own count alone, and adding an article changes the scores of the articles that
+    share its keywords and of no others.
+    """
+    return math.log((ceiling + 1) / (count + 1)) if count < ceiling else 0.0
+
+
+def ceiling(size: int) -> int:
+    return min(size, COMMON)
+
+
+class _Pairing:
+    """Articles indexed by their keywords, to find each one's most related others."""
+
+    def __init__(self, articles: tuple[Article, ...], urls: list[str], vectors: list[dict[str, float]]) -> None:
+        self.urls, self.vectors = urls, vectors
+        self.postings: dict[str, list[int]] = defaultdict(list)
+        for number, vector in enumerate(vectors):
+            for word in vector:
+                self.postings[word].append(number)
+        # per keyword rare enough to matter: (article, its weight times the keyword's rarity)
+        self.ceiling = ceiling(len(vectors))
+        self.weighted = {word: [(other, vectors[other][word] * rarity(len(items), self.ceiling)) for other in items]
+                         for word, items in self.postings.items() if rarity(len(items), self.ceiling) > 0}
+        self.newest = [-article.date.toordinal() for article in articles]
+
+    def best(self, number: int, count: int = RELATED) -> tuple[str, ...]:
         scores: dict[int, float] = defaultdict(float)
         shared: dict[int, int] = defaultdict(int)
-        for word, weight in vector.items():
-            items = postings[word]
-            if len(items) > COMMON or rarity[word] <= 0:
-                continue
-            for other in items:
-                if other != number:
-                    scores[other] += weight * vectors[other][word] * rarity[word]
-                    shared[other] += 1
-        best = sorted((other for other, score in scores.items() if score >= MIN_SCORE and shared[other] >= MIN_SHARED),
-                      key=lambda other: (-round(scores[other], 9), _newest_first(articles[other]),
-                                         Urls.article(articles[other])))
-        result[Urls.article(articles[number])] = tuple(articles[other] for other in best[:count])
-    return result
+        for word, weight in self.vectors[number].items():
+            for other, other_weight in self.weighted.get(word, ()):
+                scores[other] += weight * other_weight
+                shared[other] += 1
+        candidates = [other for other, score in scores.items()
+                      if other != number and score >= MIN_SCORE and shared[other] >= MIN_SHARED]
+        chosen = heapq.nsmallest(count, candidates,
+                                 key=lambda other: (-round(scores[other], 9), self.newest[other], self.urls[other]))
+        return tuple(self.urls[other] for other in chosen)
+
+    def affected(self, changed: set[str], old_vectors: list[dict[str, float]],
+                 old: dict[str, tuple[str, dict[str, float]]], new: dict[str, tuple[str, dict[str, float]]]
+                 ) -> set[str]:
+        """Articles whose related list may differ from the last build's, given the changed URLs."""
+        if ceiling(len(old)) != self.ceiling:  # a small archive: every keyword's rarity moved
+            return set(self.urls)
+        old_counts: dict[str, int] = defaultdict(int)
+        for vector in old_vectors:
+            for word in vector:
+                old_counts[word] += 1
+        old_postings: dict[str, set[str]] = defaultdict(set)
+        words = {w for url in changed for entry in (old.get(url), new.get(url)) if entry for w in entry[1]}
+        for url, (_, vector) in old.items():
+            for word in words & vector.keys():
+                old_postings[word].add(url)
+        affected = {url for url in changed if url in new}
+        for word in words:
+            if old_counts[word] >= self.ceiling and len(self.postings.get(word, ())) >= self.ceiling:
+                continue  # too common before and after: it scores nothing for anyone
+            affected |= {url for url in old_postings[word] if url in new}
+            affected |= {self.urls[number] for number in self.postings.get(word, ())}
+        return affected
 
 
 def _normalised(pairs: Keywords) -> dict[str, float]:
     length = math.sqrt(sum(weight * weight for _, weight in pairs)) or 1.0
     return {word: weight / length for word, weight in pairs}
-
-
-def _newest_first(article: Article) -> int:
-    return -article.date.toordinal()

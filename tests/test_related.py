@@ -108,3 +108,30 @@ def test_article_pages_list_related_stories(site: Path, tmp_path: Path) -> None:
     lonely = (tmp_path / "public" / "2022" / "12" / "08" / "wai-mai-qi-shou.html").read_text(encoding="utf-8")
     assert "相关报道" not in lonely
     segment.reset()
+
+
+def test_incremental_related_equals_a_fresh_computation(tmp_path: Path) -> None:
+    """Above COMMON articles only the articles sharing a changed keyword are paired again."""
+    from benchmarks.make_corpus import write_corpus
+
+    site = tmp_path / "site"
+    write_corpus(related.COMMON + 60, site, seed=3)
+    shutil.copy(ROOT / "dictionary.txt", site / "dictionary.txt")
+    files = sorted((site / "content").rglob("*.md"))
+
+    def check() -> None:
+        corpus = pipeline.load(site)
+        segment.configure(site, [c.name for c in corpus.contributors])
+        try:
+            assert related.related_cached(corpus, site / ".cache") == related.related(corpus)
+        finally:
+            segment.reset()
+
+    check()
+    text = files[10].read_text(encoding="utf-8")
+    files[10].write_text(text + "\n页岩气开发带动南山公园周边产业。\n", encoding="utf-8")
+    files[-1].unlink()
+    files[20].write_text(files[30].read_text(encoding="utf-8"), encoding="utf-8")
+    check()
+    files[40].rename(files[40].with_name("renamed.md"))
+    check()
