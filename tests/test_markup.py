@@ -21,7 +21,8 @@ def test_fast_path_gives_what_markdown_gives(text: str) -> None:
 def test_fast_path_is_taken_for_plain_news_text() -> None:
     text = "12月9日,大足区南山公园,市民正在彩林中散步。\n\n目前,彩林已进入最佳观赏期。\n"
     assert not markup._MARKUP_CHARS.search(text) and not markup._BLOCK_START.search(text)
-    assert markup.to_html(text) == "<p>12月9日,大足区南山公园,市民正在彩林中散步。</p>\n<p>目前,彩林已进入最佳观赏期。</p>"
+    expected = "<p>12月9日,大足区南山公园,市民正在彩林中散步。</p>\n<p>目前,彩林已进入最佳观赏期。</p>"
+    assert markup.to_html(text) == expected
 
 
 def test_markup_still_works_and_is_safe() -> None:
