@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator import feeds
+from generator import feeds, search_index
 from generator.config import load_config
 from generator.corpus import Corpus
 from generator.errors import ContentError
@@ -59,6 +59,8 @@ def build(site: Path, output: Path) -> Report:
         staging.write("sitemap.xml", feeds.sitemap([page.url for page in pages], corpus.config))
         staging.write("robots.txt", feeds.robots(corpus.config))
         started = report.timed("feeds", started)
+        search_index.write(corpus, staging)
+        started = report.timed("search", started)
         report.pages = len(pages)
         report.files = len(staging.written)
     return report
