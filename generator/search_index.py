@@ -51,11 +51,11 @@ def varint(value: int) -> bytes:
             return bytes(out)
 
 
-_SMALL = [varint(v) for v in range(4096)]
+_SMALL = [varint(v) for v in range(1 << 15)]
 
 
 def _varint(value: int) -> bytes:
-    return _SMALL[value] if value < 4096 else varint(value)
+    return _SMALL[value] if value < 32768 else varint(value)
 
 
 def key_hash(key: str) -> int:
@@ -95,71 +95,118 @@ def word_starts(folded: str) -> set[int]:
     return set(accumulate((len(w) for w in segment.words(folded)), initial=0))
 
 
-def occurrences(folded: str, starts: set[int]) -> dict[str, list[int]]:
-    """key -> [offset * 4 + (word starts here) * 2 + (word ends with the key)], in text order."""
+def occurrences(folded: str, starts: set[int]) -> tuple[dict[str, list[int]], set[str]]:
+    """key -> [offset * 4 + (word starts here) * 2 + (word ends with the key)], in text order;
+    and the keys that occur at least once as whole words."""
     found: dict[str, list[int]] = defaultdict(list)
+    whole: set[str] = set()
     matches = [(m.start(), m.end(), m.group()) for m in UNIT_RE.finditer(folded)]
-    for i, (start, end, text) in enumerate(matches):
+    matches.append((-1, -1, ""))
+    for i in range(len(matches) - 1):
+        start, end, text = matches[i]
+        at_start = start in starts
         if text[0] < "\u3400":  # a Latin/digit run is a key of its own
-            found[text].append(start * 4 + (start in starts) * 2 + (end in starts))
-        if i + 1 < len(matches) and matches[i + 1][0] == end:
-            nxt_end, nxt = matches[i + 1][1], matches[i + 1][2]
-            found[text + nxt].append(start * 4 + (start in starts) * 2 + (nxt_end in starts))
-    return found
+            at_end = end in starts
+            found[text].append(start * 4 + at_start * 2 + at_end)
+            if at_start and at_end:
+                whole.add(text)
+        nxt_start, nxt_end, nxt = matches[i + 1]
+        if nxt_start == end:
+            at_end = nxt_end in starts
+            key = text + nxt
+            found[key].append(start * 4 + at_start * 2 + at_end)
+            if at_start and at_end:
+                whole.add(key)
+    return found, whole
+
+
+def _encode_positions(values: list[int]) -> bytes:
+    """Offsets as deltas, each with its two word-boundary bits."""
+    if len(values) == 1:
+        return _varint(values[0])
+    return b"".join([_varint(v - (p & -4)) for p, v in zip([0, *values], values, strict=False)])
 
 
 class IndexBuilder:
-    """Postings accumulate per key as encoded bytes, documents in id order."""
+    """Postings accumulate per key as encoded bytes, documents in id order.
+
+    Per key: [last doc id, entry count, postings bytes, positions bytes, positions part cuts].
+    A part cut is (entry index, byte offset) where a new positions file may start.
+    """
 
     def __init__(self) -> None:
-        self.docs: dict[str, bytearray] = defaultdict(bytearray)
-        self.positions: dict[str, bytearray] = defaultdict(bytearray)
-        self.last: dict[str, int] = {}
-        self.count: dict[str, int] = defaultdict(int)
-        # (entry index, byte offset) where a new positions part may start
-        self.cuts: dict[str, list[tuple[int, int]]] = {}
+        self.keys: dict[str, list] = {}  # type: ignore[type-arg]
         self.vocabulary: set[str] = set()
-
-    def _entry(self, key: str, doc: int, flags: int, extra: bytes = b"") -> None:
-        self.docs[key] += _varint(doc - self.last.get(key, -1))
-        self.docs[key].append(_ALPHA[flags])
-        self.docs[key] += extra
-        self.last[key] = doc
-        self.count[key] += 1
 
     def add(self, doc: int, title: str, body: str) -> None:
         title, body = fold(title), fold(body)
-        self.vocabulary.update(CJK_RE.findall(title))
-        self.vocabulary.update(CJK_RE.findall(body))
-        in_title = occurrences(title, word_starts(title))
-        in_body = occurrences(body, word_starts(body))
-        for key in sorted(in_title.keys() | in_body.keys()):
-            t, b = in_title.get(key, []), in_body.get(key, [])
-            whole = any(v & 3 == 3 for v in t) or any(v & 3 == 3 for v in b)
-            chunk = min(MAX_CHUNKS - 1, (b[0] >> 2) // CHUNK) if b else 0
-            n = min(len(b), 3)
-            flags = (1 if t else 0) | (2 if whole else 0) | chunk << 2 | n << 4
-            self._entry(key, doc, flags, _varint(len(b) - 3) if n == 3 else b"")
-            if CJK_RE.search(key):
-                self._positions(key, t, b)
+        self.vocabulary.update(title)
+        self.vocabulary.update(body)
+        in_title, whole_title = occurrences(title, word_starts(title))
+        in_body, whole_body = occurrences(body, word_starts(body))
+        whole = whole_title | whole_body
+        keys, alpha, small = self.keys, _ALPHA, _SMALL
+        last_chunk = MAX_CHUNKS - 1
+        for key, t in in_title.items():
+            if key not in in_body:
+                self._add(key, doc, 1 | (2 if key in whole else 0), t, [])
+        for key, b in in_body.items():
+            t = in_title.get(key, [])
+            n = len(b)
+            chunk = (b[0] >> 2) // CHUNK
+            flags = (1 if t else 0) | (2 if key in whole else 0) | (chunk if chunk < last_chunk else last_chunk) << 2
+            state = keys.get(key)
+            if state is None:
+                state = keys[key] = [-1, 0, bytearray(), bytearray(), None]
+            postings = state[2]
+            delta = doc - state[0]
+            postings += small[delta] if delta < 32768 else varint(delta)
+            if n < 3:
+                postings.append(alpha[flags | n << 4])
+            else:
+                postings.append(alpha[flags | 48])
+                postings += _varint(n - 3)
+            state[0] = doc
+            state[1] += 1
+            if key[-1] >= "\u3400" or key[0] >= "\u3400":  # a pair with a CJK unit: positions
+                buffer = state[3]
+                if len(buffer) >= HEAVY // 2:
+                    self._cut(state)
+                if t:
+                    buffer += small[len(t)]
+                    buffer += _encode_positions(t)
+                else:
+                    buffer += b"A"
+                buffer += small[b[0]] if n == 1 and b[0] < 32768 else _encode_positions(b)
 
-    def _positions(self, key: str, title: list[int], body: list[int]) -> None:
-        buffer = self.positions[key]
-        if len(buffer) >= HEAVY // 2:
-            cuts = self.cuts.setdefault(key, [(0, 0)])
-            if len(buffer) - cuts[-1][1] >= HEAVY:
-                cuts.append((self.count[key] - 1, len(buffer)))
-        buffer += _varint(len(title))
-        for field in (title, body):
-            previous = 0
-            for value in field:
-                offset = value >> 2
-                buffer += _varint((offset - previous) * 4 + (value & 3))
-                previous = offset
+    def _add(self, key: str, doc: int, flags: int, title: list[int], body: list[int]) -> None:
+        """The general case, for keys found in the title only."""
+        state = self.keys.get(key)
+        if state is None:
+            state = self.keys[key] = [-1, 0, bytearray(), bytearray(), None]
+        state[2] += _varint(doc - state[0])
+        state[2].append(_ALPHA[flags])
+        state[0] = doc
+        state[1] += 1
+        if key[-1] >= "\u3400" or key[0] >= "\u3400":
+            if len(state[3]) >= HEAVY // 2:
+                self._cut(state)
+            state[3] += _varint(len(title)) + _encode_positions(title)
+
+    @staticmethod
+    def _cut(state: list) -> None:  # type: ignore[type-arg]
+        buffer = state[3]
+        cuts = state[4] = state[4] or [(0, 0)]
+        if len(buffer) - cuts[-1][1] >= HEAVY:
+            cuts.append((state[1] - 1, len(buffer)))
 
     def add_filter(self, key: str, doc: int) -> None:
-        if self.last.get(key) != doc:
-            self._entry(key, doc, 0)
+        state = self.keys.setdefault(key, [-1, 0, bytearray(), bytearray(), None])
+        if state[0] != doc:
+            state[2] += _varint(doc - state[0])
+            state[2].append(_ALPHA[0])
+            state[0] = doc
+            state[1] += 1
 
 
 def build_index(corpus: Corpus) -> tuple[list[Article], IndexBuilder]:
@@ -192,36 +239,34 @@ def write(corpus: Corpus, staging: Staging) -> IndexStats:
     files["people.js"] = script("people", _people(corpus))
     for name in sorted(files):
         staging.write(DATA + name, files[name])
-    return IndexStats(len(files), sum(len(b) for b in files.values()), len(builder.docs),
+    return IndexStats(len(files), sum(len(b) for b in files.values()), len(builder.keys),
                       heavy["buckets"], heavy["heavy"])
 
 
 def _write_keys(builder: IndexBuilder, files: dict[str, bytes]) -> dict[str, int]:
-    light = sum(len(v) for v in builder.docs.values() if len(v) <= HEAVY)
+    light = sum(len(state[2]) for state in builder.keys.values() if len(state[2]) <= HEAVY)
     buckets = 1 << max(3, math.ceil(math.log2(max(1, light / SHARD_TARGET))))
     docs: dict[int, dict[str, object]] = defaultdict(dict)
     positions: dict[int, dict[str, object]] = defaultdict(dict)
     heavy = 0
-    for key in sorted(builder.docs):
+    for key in sorted(builder.keys):
+        _, count, postings, buffer, cuts = builder.keys[key]
         bucket = key_hash(key) % buckets
-        postings = builder.docs[key].decode("ascii")
-        if len(postings) > HEAVY:
-            files[f"kx/{heavy}.js"] = script(f"kx/{heavy}", postings)
-            docs[bucket][key] = [heavy, builder.count[key]]
+        text = postings.decode("ascii")
+        if len(text) > HEAVY:
+            files[f"kx/{heavy}.js"] = script(f"kx/{heavy}", text)
+            docs[bucket][key] = [heavy, count]
         else:
-            docs[bucket][key] = postings
-        if key in builder.positions:
-            buffer = builder.positions[key]
-            cuts = builder.cuts.get(key, [(0, 0)])
-            if len(cuts) > 1:
-                ends = [offset for _, offset in cuts[1:]] + [len(buffer)]
-                for part, ((_, start), end) in enumerate(zip(cuts, ends, strict=True)):
-                    name = f"px/{heavy}-{part}"
-                    files[name + ".js"] = script(name, buffer[start:end].decode("ascii"))
-                positions[bucket][key] = [heavy, [entry for entry, _ in cuts]]
-            else:
-                positions[bucket][key] = buffer.decode("ascii")
-        if len(postings) > HEAVY or len(builder.cuts.get(key, ())) > 1:
+            docs[bucket][key] = text
+        if cuts and len(cuts) > 1:
+            ends = [offset for _, offset in cuts[1:]] + [len(buffer)]
+            for part, ((_, start), end) in enumerate(zip(cuts, ends, strict=True)):
+                name = f"px/{heavy}-{part}"
+                files[name + ".js"] = script(name, buffer[start:end].decode("ascii"))
+            positions[bucket][key] = [heavy, [entry for entry, _ in cuts]]
+        elif buffer:
+            positions[bucket][key] = buffer.decode("ascii")
+        if len(text) > HEAVY or (cuts and len(cuts) > 1):
             heavy += 1
     for bucket in range(buckets):
         files[f"k/{bucket}.js"] = script(f"k/{bucket}", docs.get(bucket, {}))
@@ -253,7 +298,7 @@ def _t2s_shards(vocabulary: set[str]) -> dict[int, dict[str, str]]:
     """Only the traditional characters whose simplified form occurs: others cannot match anyway."""
     shards: dict[int, dict[str, str]] = {n: {} for n in range(T2S_SHARDS)}
     for traditional, simplified in t2s_table().items():
-        if simplified in vocabulary:
+        if simplified in vocabulary and CJK_RE.match(simplified):
             shards[ord(traditional) % T2S_SHARDS][traditional] = simplified
     return shards
 

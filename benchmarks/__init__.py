@@ -1,0 +1,1 @@
+"""Benchmarks: a generated archive and the runner that times builds against Pelican."""
