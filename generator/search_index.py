@@ -95,14 +95,15 @@ def word_starts(folded: str) -> set[int]:
     return set(accumulate((len(w) for w in segment.words(folded)), initial=0))
 
 
-def occurrences(folded: str, starts: set[int]) -> tuple[dict[str, list[int]], set[str]]:
-    """key -> [offset * 4 + (word starts here) * 2 + (word ends with the key)], in text order;
-    and the keys that occur at least once as whole words."""
+def occurrences(folded: str, starts: set[int]) -> tuple[dict[str, list[int]], dict[str, list[int]], set[str]]:
+    """Pairs and Latin/digit runs, then triples: key -> [offset * 4 + (a word starts here) * 2
+    + (a word ends with the key)], in text order; and the keys seen at least once as whole words."""
     found: dict[str, list[int]] = defaultdict(list)
+    triples: dict[str, list[int]] = defaultdict(list)
     whole: set[str] = set()
     matches = [(m.start(), m.end(), m.group()) for m in UNIT_RE.finditer(folded)]
-    matches.append((-1, -1, ""))
-    for i in range(len(matches) - 1):
+    matches += [(-1, -1, ""), (-1, -1, "")]
+    for i in range(len(matches) - 2):
         start, end, text = matches[i]
         at_start = start in starts
         if text[0] < "\u3400":  # a Latin/digit run is a key of its own
@@ -117,7 +118,14 @@ def occurrences(folded: str, starts: set[int]) -> tuple[dict[str, list[int]], se
             found[key].append(start * 4 + at_start * 2 + at_end)
             if at_start and at_end:
                 whole.add(key)
-    return found, whole
+            third_start, third_end, third = matches[i + 2]
+            if third_start == nxt_end:
+                at_end = third_end in starts
+                key += third
+                triples[key].append(start * 4 + at_start * 2 + at_end)
+                if at_start and at_end:
+                    whole.add(key)
+    return found, triples, whole
 
 
 def _encode_positions(values: list[int]) -> bytes:
@@ -142,9 +150,10 @@ class IndexBuilder:
         title, body = fold(title), fold(body)
         self.vocabulary.update(title)
         self.vocabulary.update(body)
-        in_title, whole_title = occurrences(title, word_starts(title))
-        in_body, whole_body = occurrences(body, word_starts(body))
+        in_title, triples_title, whole_title = occurrences(title, word_starts(title))
+        in_body, triples_body, whole_body = occurrences(body, word_starts(body))
         whole = whole_title | whole_body
+        self._triples(doc, triples_title, triples_body, whole)
         keys, alpha, small = self.keys, _ALPHA, _SMALL
         last_chunk = MAX_CHUNKS - 1
         for key, t in in_title.items():
@@ -179,16 +188,31 @@ class IndexBuilder:
                     buffer += b"A"
                 buffer += small[b[0]] if n == 1 and b[0] < 32768 else _encode_positions(b)
 
-    def _add(self, key: str, doc: int, flags: int, title: list[int], body: list[int]) -> None:
-        """The general case, for keys found in the title only."""
+    def _triples(self, doc: int, in_title: dict[str, list[int]], in_body: dict[str, list[int]],
+                 whole: set[str]) -> None:
+        """Triples have postings and no positions: a term of three units needs nothing more."""
+        for key, t in in_title.items():
+            if key not in in_body:
+                self._add(key, doc, 1 | (2 if key in whole else 0), t, [], positions=False)
+        for key, b in in_body.items():
+            chunk = min(MAX_CHUNKS - 1, (b[0] >> 2) // CHUNK)
+            flags = (1 if key in in_title else 0) | (2 if key in whole else 0) | chunk << 2
+            self._add(key, doc, flags, [], b, positions=False)
+
+    def _add(self, key: str, doc: int, flags: int, title: list[int], body: list[int],
+             positions: bool = True) -> None:
+        """The general case: keys found in the title only, and triples."""
         state = self.keys.get(key)
         if state is None:
             state = self.keys[key] = [-1, 0, bytearray(), bytearray(), None]
+        n = len(body)
         state[2] += _varint(doc - state[0])
-        state[2].append(_ALPHA[flags])
+        state[2].append(_ALPHA[flags | min(n, 3) << 4])
+        if n >= 3:
+            state[2] += _varint(n - 3)
         state[0] = doc
         state[1] += 1
-        if key[-1] >= "\u3400" or key[0] >= "\u3400":
+        if positions and (key[-1] >= "\u3400" or key[0] >= "\u3400"):
             if len(state[3]) >= HEAVY // 2:
                 self._cut(state)
             state[3] += _varint(len(title)) + _encode_positions(title)

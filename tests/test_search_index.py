@@ -88,11 +88,12 @@ def test_folding_is_the_same_in_python_and_javascript() -> None:
 def test_occurrences_record_pairs_with_word_boundaries() -> None:
     text = fold("科长张龙贵谈到")
     assert segment.words(text) == ["科长", "张龙贵", "谈到"]  # the premise: 张龙贵 is one word
-    found, whole = search_index.occurrences(text, search_index.word_starts(text))
+    found, triples, whole = search_index.occurrences(text, search_index.word_starts(text))
     # 龙贵 sits at offset 3, inside the word 张龙贵: no word starts there, the word ends with it.
     assert found["龙贵"] == [3 * 4 + 0 * 2 + 1]
     assert found["张龙"] == [2 * 4 + 1 * 2 + 0]
     assert "科长" in whole and "龙贵" not in whole
+    assert triples["张龙贵"] == [2 * 4 + 1 * 2 + 1] and "张龙贵" in whole
 
 
 @pytest.fixture(scope="module")
