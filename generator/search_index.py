@@ -5,9 +5,10 @@ so the page can load it with a <script> element, which works from file:// where 
 One query loads: meta.js, the shards of its keys, a t2s shard per character, and one fragment per
 result shown. The layout and encodings are described in docs/search.md.
 
-Keys: every pair of adjacent units (a CJK character or a Latin/digit run) within a run of text, and
-every Latin/digit run on its own. Any substring of two or more units is a chain of such pairs, so
-it is found whatever jieba's word boundaries; the positions of the pairs make a phrase exact.
+Keys: every pair and triple of adjacent units (a CJK character or a Latin/digit run) within a run of
+text, and every Latin/digit run on its own. Any substring of two or more units is a chain of such
+pairs, so it is found whatever jieba's word boundaries; a term of two or three units is a key, and
+the positions of the pairs make a longer phrase exact.
 """
 
 from __future__ import annotations
