@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator import feeds, related, segment
+from generator import feeds, related, search_index, segment
 from generator.cache import Cache, code_version, key, signature
 from generator.config import load_config
 from generator.corpus import Corpus
@@ -96,7 +96,10 @@ def build(site: Path, output: Path, progress: Progress | None = None) -> Report:
             staging.put("sitemap.xml", feeds.sitemap(urls, corpus.config))
         staging.write("robots.txt", feeds.robots(corpus.config))
         started = report.timed("feeds", started)
+        search_index.write(corpus, staging)  # segmenter still configured: site words, token cache
+        started = report.timed("search", started)
         report.written, report.reused = staging.written, staging.reused
+    segment.flush()
     cache.save_manifest(output, staging.keys)
     report.timed("write", started)
     return report

@@ -1,0 +1,78 @@
+"""How the offline search reads text: folding (简繁, width, case) and the units it indexes.
+
+The same rules are implemented in static/search.js for the query; tests run both on the same
+strings. Folding maps one character to one character, so an offset in folded text is the same
+offset in the original, which lets the page highlight the original text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+# CJK unified ideographs (basic, extension A, compatibility, extensions B and on).
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+# A unit is one CJK character or one run of Latin letters and digits.
+UNIT_RE = re.compile(f"[{CJK}]|[0-9a-z\u00c0-\u024f]+")
+CJK_RE = re.compile(f"[{CJK}]")
+
+
+@dataclass(frozen=True)
+class Unit:
+    text: str
+    start: int  # character offset in the folded text
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
+
+
+@cache
+def t2s_table() -> dict[str, str]:
+    """OpenCC's character table (繁→简), first candidate, one character to one character."""
+    source = resources.files("opencc") / "dictionary" / "TSCharacters.txt"
+    table: dict[str, str] = {}
+    for line in source.read_text(encoding="utf-8").splitlines():
+        traditional, _, candidates = line.partition("\t")
+        simplified = candidates.split(" ")[0] if candidates else ""
+        if len(traditional) == 1 and len(simplified) == 1 and traditional != simplified:
+            table[traditional] = simplified
+    return table
+
+
+@cache
+def _translation() -> dict[int, str]:
+    table = {ord(k): v for k, v in t2s_table().items()}
+    for code in range(0xFF01, 0xFF5F):  # full-width ASCII (全角) to ASCII
+        table.setdefault(code, chr(code - 0xFEE0))
+    table[0x3000] = " "  # ideographic space
+    for code in range(ord("A"), ord("Z") + 1):
+        table[code] = chr(code + 32)
+    for code in range(ord("Ａ"), ord("Ｚ") + 1):
+        table[code] = chr(code - 0xFEE0 + 32)
+    return table
+
+
+def fold(text: str) -> str:
+    """Simplified, half-width, lower-case; always the same length as the input."""
+    return text.translate(_translation())
+
+
+@cache
+def _t2s_translation() -> dict[int, str]:
+    return {ord(k): v for k, v in t2s_table().items()}
+
+
+def t2s_only(text: str) -> str:
+    """Only the 繁→简 part of fold(): what the page cannot do without a table."""
+    return text.translate(_t2s_translation())
+
+
+def units(folded: str) -> list[Unit]:
+    return [Unit(m.group(), m.start()) for m in UNIT_RE.finditer(folded)]
+
+
+def is_cjk(unit: str) -> bool:
+    return bool(CJK_RE.fullmatch(unit))

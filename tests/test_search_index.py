@@ -1,0 +1,336 @@
+"""The offline search index and its query logic (static/search.js, run in node).
+
+The central property: for any query, the page finds exactly the articles whose folded title or body
+contains every term, as a contiguous phrase; checked against a plain substring scan.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from search_sites import ROOT, Story, query, write_index, write_site
+
+from generator import search_index, segment
+from generator.pipeline import load
+from generator.search_text import CJK_RE, fold, t2s_table, units
+
+# ---- folding and units ------------------------------------------------------------------------
+
+
+def test_traditional_folds_to_simplified_from_opencc_table() -> None:
+    table = t2s_table()
+    assert len(table) > 2500  # the real OpenCC table, not a list of a few characters
+    assert fold("頁岩氣") == "页岩气"
+    assert fold("張龍貴") == "张龙贵"
+
+
+def test_folding_keeps_length_so_offsets_stay_valid() -> None:
+    text = "ＬＮＧ項目２０２１年，頁岩氣　3000"
+    assert fold(text) == "lng项目2021年,页岩气 3000"
+    assert len(fold(text)) == len(text)
+
+
+def test_units_are_cjk_characters_and_latin_digit_runs() -> None:
+    assert [u.text for u in units(fold("引进LNG的2021年项目"))] == ["引", "进", "lng", "的", "2021", "年", "项", "目"]
+
+
+# ---- encodings --------------------------------------------------------------------------------
+
+
+def decode_varints(text: str) -> list[int]:
+    values, value, scale = [], 0, 1
+    for ch in text:
+        c = search_index.ALPHABET.index(ch)
+        value += (c & 31) * scale
+        if c & 32:
+            scale *= 32
+        else:
+            values.append(value)
+            value, scale = 0, 1
+    return values
+
+
+@pytest.mark.parametrize("value", [0, 1, 31, 32, 1023, 1024, 32767, 32768, 10**9])
+def test_varint_round_trip(value: int) -> None:
+    assert decode_varints(search_index.varint(value).decode()) == [value]
+
+
+def test_key_hash_is_the_same_in_python_and_javascript() -> None:
+    keys = ["页岩", "lng", "2021年", "\x01s要闻", "𠀋𠀌"]
+    script = (
+        f"const e=require({json.dumps(str(ROOT / 'static' / 'search.js'))});"
+        f"console.log(JSON.stringify({json.dumps(keys, ensure_ascii=False)}.map(e.keyHash)))"
+    )
+    out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True).stdout
+    assert json.loads(out) == [search_index.key_hash(k) for k in keys]
+
+
+def test_folding_is_the_same_in_python_and_javascript() -> None:
+    text = "ＬＮＧ項目２０２１年，Ａb　页岩"
+    table = {k: v for k, v in t2s_table().items() if k in text}
+    script = (
+        f"const e=require({json.dumps(str(ROOT / 'static' / 'search.js'))});"
+        f"console.log(JSON.stringify(e.fold({json.dumps(text)}, {json.dumps(table)})))"
+    )
+    out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True).stdout
+    assert json.loads(out) == fold(text)
+
+
+# ---- what the writer writes -------------------------------------------------------------------
+
+
+def test_occurrences_record_pairs_with_word_boundaries() -> None:
+    text = fold("科长张龙贵谈到")
+    assert segment.words(text) == ["科长", "张龙贵", "谈到"]  # the premise: 张龙贵 is one word
+    found, triples, whole = search_index.occurrences(text, search_index.word_starts(text))
+    # 龙贵 sits at offset 3, inside the word 张龙贵: no word starts there, the word ends with it.
+    assert found["龙贵"] == [3 * 4 + 0 * 2 + 1]
+    assert found["张龙"] == [2 * 4 + 1 * 2 + 0]
+    assert "科长" in whole and "龙贵" not in whole
+    assert triples["张龙贵"] == [2 * 4 + 1 * 2 + 1] and "张龙贵" in whole
+
+
+@pytest.fixture(scope="module")
+def sample_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_index(ROOT, tmp_path_factory.mktemp("sample"))
+
+
+def read_script(path: Path) -> tuple[str, object]:
+    match = re.fullmatch(r'__xinyuSearch\("([^"]+)",(.*)\);\n', path.read_text(encoding="utf-8"), re.S)
+    assert match, path
+    return match.group(1), json.loads(match.group(2))
+
+
+def test_every_data_file_registers_itself_under_its_own_name(sample_data: Path) -> None:
+    files = sorted(p for p in sample_data.rglob("*.js"))
+    assert len(files) > 20
+    for path in files:
+        name, _ = read_script(path)
+        assert name == path.relative_to(sample_data).as_posix()[:-3]
+
+
+def test_meta_lists_documents_sections_and_months(sample_data: Path) -> None:
+    _, meta = read_script(sample_data / "meta.js")
+    assert isinstance(meta, dict)
+    assert meta["documents"] == 7
+    assert meta["months"] == [["2022-12", 0, 7]]
+    assert ["要闻", "yaowen"] in meta["sections"]
+
+
+def test_keys_land_in_the_shard_their_hash_names(sample_data: Path) -> None:
+    _, meta = read_script(sample_data / "meta.js")
+    assert isinstance(meta, dict)
+    for key in ("页岩", "龙贵", "lng", "3000", "2021年" if False else "12月"):
+        bucket = search_index.key_hash(key) % meta["buckets"]
+        _, shard = read_script(sample_data / "k" / f"{bucket}.js")
+        assert isinstance(shard, dict) and key in shard, key
+
+
+def test_t2s_shards_hold_only_characters_whose_simplified_form_occurs(sample_data: Path) -> None:
+    shipped: dict[str, str] = {}
+    for path in (sample_data / "s").glob("*.js"):
+        shipped.update(read_script(path)[1])  # type: ignore[arg-type]
+    assert shipped["頁"] == "页" and shipped["氣"] == "气"
+    corpus_chars = set(CJK_RE.findall("".join(fold(a.title + search_index.body_text(a))
+                                               for a in load(ROOT).articles)))
+    assert set(shipped.values()) <= corpus_chars
+    assert len(shipped) < len(t2s_table())
+
+
+def test_fragments_carry_the_article_for_display(sample_data: Path) -> None:
+    articles = search_index.document_order(load(ROOT))
+    doc = next(i for i, a in enumerate(articles) if "页岩气" in a.title)
+    _, fragment = read_script(sample_data / "f" / f"{doc}-0.js")
+    assert isinstance(fragment, dict)
+    assert fragment["t"] == "加快推进大足页岩气开发和就地转化利用"
+    assert fragment["d"] == "2022-12-10" and fragment["s"] == "建言" and fragment["b"] == ["罗庆伟"]
+    assert fragment["u"] == "2022/12/10/jia-kuai-tui-jin-da-zu-ye-yan-qi-kai-fa-he-jiu-di-zhuan-hua.html"
+    assert fragment["x"].startswith("页岩气作为一种非常规油气资源")
+
+
+def test_two_writes_are_byte_identical(tmp_path: Path) -> None:
+    first, second = write_index(ROOT, tmp_path / "a"), write_index(ROOT, tmp_path / "b")
+    files = sorted(p.relative_to(first) for p in first.rglob("*.js"))
+    assert files == sorted(p.relative_to(second) for p in second.rglob("*.js"))
+    assert all((first / f).read_bytes() == (second / f).read_bytes() for f in files)
+
+
+# ---- queries on the sample --------------------------------------------------------------------
+
+
+def titles(data: Path, result: dict) -> list[str]:  # type: ignore[type-arg]
+    return [read_script(data / "f" / f"{doc}-0.js")[1]["t"] for doc in result["docs"]]  # type: ignore[index]
+
+
+def test_sample_queries(sample_data: Path) -> None:
+    shale = "加快推进大足页岩气开发和就地转化利用"
+    results = query(sample_data, ["页岩气", "页岩", "頁岩氣", "龙贵", "張龍貴", "外卖骑手", "骑手", "LNG", "3000",
+                                  "页岩气开发", "地铁", "大足 中医", "中医 地铁", "气"])
+    found = {r["terms"][0] if len(r["terms"]) == 1 else " ".join(r["terms"]): r for r in results}
+    assert titles(sample_data, found["页岩气"]) == [shale]
+    assert titles(sample_data, found["页岩"]) == [shale]
+    assert titles(sample_data, found["页岩气开发"]) == [shale]
+    assert found["页岩气"]["docs"] == found["页岩"]["docs"]
+    assert results[2]["docs"] == found["页岩气"]["docs"]  # 頁岩氣
+    assert titles(sample_data, found["龙贵"]) == ["“标准化+”让机关事务创新发展"]
+    assert results[4]["docs"] == found["龙贵"]["docs"]  # 張龍貴
+    assert titles(sample_data, found["外卖骑手"]) == ["40名外卖“小哥”获赠暖心礼包"]
+    assert titles(sample_data, found["骑手"]) == ["40名外卖“小哥”获赠暖心礼包"]
+    assert titles(sample_data, found["lng"]) == [shale]
+    assert titles(sample_data, found["3000"]) == ["“标准化+”让机关事务创新发展"]
+    assert found["地铁"]["total"] == 0 and found["地铁"]["docs"] == []
+    assert titles(sample_data, found["大足 中医"]) == ["大足两人跻身市名中医"]
+    assert found["中医 地铁"]["total"] == 0  # AND: one absent term means no result, not a partial one
+    assert found["气"]["total"] == 0 and "两个字" in found["气"]["message"]
+
+
+# ---- the property: exactly the articles that contain the phrase ------------------------------
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory, monkeypatch_module: pytest.MonkeyPatch) -> tuple[Path, list]:
+    """A generated archive with the size limits lowered, so heavy keys take their own files."""
+    site = tmp_path_factory.mktemp("generated") / "site"
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "make_corpus.py"), "--articles", "120",
+                    "--out", str(site), "--seed", "7"], check=True, capture_output=True)
+    monkeypatch_module.setattr(search_index, "HEAVY", 150)
+    monkeypatch_module.setattr(search_index, "SHARD_TARGET", 2000)
+    data = write_index(site, tmp_path_factory.mktemp("generated-out"))
+    return data, search_index.document_order(load(site))
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():  # type: ignore[no-untyped-def]
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
+
+
+def unit_string(text: str) -> str:
+    """Text as |unit|unit| runs, so that a substring check matches whole Latin/digit runs only."""
+    runs: list[list[str]] = []
+    end = -1
+    for unit in units(fold(text)):
+        if unit.start != end:
+            runs.append([])
+        runs[-1].append(unit.text)
+        end = unit.end
+    return " ".join("|" + "|".join(run) + "|" for run in runs)
+
+
+_TEXTS: dict[int, list[tuple[str, str]]] = {}
+
+
+def expected(articles: list, terms: list[str]) -> set[int]:  # type: ignore[type-arg]
+    """A plain scan: the articles whose title or body holds every term as adjacent units."""
+    if id(articles) not in _TEXTS:
+        _TEXTS[id(articles)] = [(unit_string(a.title), unit_string(search_index.body_text(a))) for a in articles]
+    texts = _TEXTS[id(articles)]
+    wanted = [unit_string(term).strip() for term in terms]
+    return {i for i, (t, b) in enumerate(texts) if all(w in t or w in b for w in wanted)}
+
+
+def sample_queries(articles: list, count: int, seed: int) -> list[str]:  # type: ignore[type-arg]
+    """Windows of 2-6 adjacent units (or one Latin/digit run) cut from the articles' text."""
+    rng = random.Random(seed)
+    out: list[str] = []
+    while len(out) < count:
+        article = rng.choice(articles)
+        found = units(fold(rng.choice([article.title, search_index.body_text(article)])))
+        runs: list[list[str]] = [[]]
+        for before, unit in zip([None, *found], found, strict=False):
+            if before is not None and before.end != unit.start:
+                runs.append([])
+            runs[-1].append(unit.text)
+        run = rng.choice(runs)
+        if len(run) == 1 and CJK_RE.match(run[0]) or not run:
+            continue
+        length = 1 if len(run) == 1 else rng.randint(2, min(6, len(run)))
+        start = rng.randint(0, len(run) - length)
+        out.append("".join(run[start:start + length]))
+    return out
+
+
+def test_results_are_exactly_the_articles_containing_the_phrase(generated: tuple[Path, list]) -> None:  # type: ignore[type-arg]
+    data, articles = generated
+    phrases = sample_queries(articles, 150, seed=1)
+    rng = random.Random(2)
+    pairs = [f"{a} {b}" for a, b in zip(rng.sample(phrases, 40), rng.sample(phrases, 40), strict=True)]
+    # phrases that almost occur: an occurring phrase with its last character changed
+    near = [p[:-1] + ("发" if p[-1] != "发" else "展") for p in phrases[:40] if CJK_RE.match(p[-1])]
+    queries = phrases + pairs + near
+    results = query(data, list(queries))
+    for q, result in zip(queries, results, strict=True):
+        want = expected(articles, q.split())
+        assert set(result["docs"]) == want, q
+        assert result["total"] == len(want), q
+    assert any(len(r["docs"]) > 10 for r in results)  # common phrases were part of the test
+
+
+def test_heavy_keys_were_exercised(generated: tuple[Path, list]) -> None:  # type: ignore[type-arg]
+    data, _ = generated
+    assert list((data / "kx").glob("*.js")) and list((data / "px").glob("*.js"))
+
+
+def test_filters_by_section_person_and_month(generated: tuple[Path, list]) -> None:  # type: ignore[type-arg]
+    data, articles = generated
+    section = articles[5].section
+    person = articles[5].people[0].name
+    month = f"{articles[-1].date.year:04d}-{articles[-1].date.month:02d}"
+    term = "大足"
+    results = query(data, [(term, {"section": section.slug}), (term, {"person": person}),
+                           (term, {"month": month}), (term, {"month": month[:4]})])
+    base = expected(articles, [term])
+    assert set(results[0]["docs"]) == {i for i in base if articles[i].section == section}
+    assert set(results[1]["docs"]) == {i for i in base if person in [p.name for p in articles[i].people]}
+    assert set(results[2]["docs"]) == {i for i in base if articles[i].date.strftime("%Y-%m") == month}
+    assert set(results[3]["docs"]) == {i for i in base if articles[i].date.year == int(month[:4])}
+    assert all(0 < len(r["docs"]) < len(base) for r in results[:2])
+
+
+# ---- ranking ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ranking_data(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list]:  # type: ignore[type-arg]
+    filler = "今天天气晴朗,街上行人很多。"
+    stories = [
+        Story("2022-01-05", "title-old", "页岩气开发提速", filler * 3),
+        Story("2022-03-01", "body-new", "冬季农业见闻", filler + "附近正在开发页岩气。" + filler),
+        Story("2022-02-01", "mid-word", "医院新楼启用", filler + "中医院的医生很忙。" + filler, "民生"),
+        Story("2022-01-20", "whole-word", "义诊活动", filler + "他是中医,经验丰富。" + filler, "民生"),
+        Story("2022-01-10", "twin-old", "同题报道", filler + "石刻修复完成。"),
+        Story("2022-01-11", "twin-new", "同题报道", filler + "石刻修复完成。"),
+    ]
+    site = write_site(tmp_path_factory.mktemp("ranking") / "site", stories)
+    return write_index(site, tmp_path_factory.mktemp("ranking-out")), search_index.document_order(load(site))
+
+
+def slugs(articles: list, result: dict) -> list[str]:  # type: ignore[type-arg]
+    return [articles[d].slug for d in result["docs"]]
+
+
+def test_title_match_ranks_above_body_match(ranking_data: tuple[Path, list]) -> None:  # type: ignore[type-arg]
+    data, articles = ranking_data
+    [result] = query(data, ["页岩气"])
+    assert slugs(articles, result) == ["title-old", "body-new"]
+
+
+def test_whole_word_ranks_above_mid_word(ranking_data: tuple[Path, list]) -> None:  # type: ignore[type-arg]
+    data, articles = ranking_data
+    assert "中医院" in segment.words("中医院的医生很忙") and "中医" in segment.words("他是中医,经验丰富")
+    [result] = query(data, ["中医"])
+    assert slugs(articles, result) == ["whole-word", "mid-word"]  # although mid-word is newer
+
+
+def test_newer_first_on_ties_and_sort_by_date(ranking_data: tuple[Path, list]) -> None:  # type: ignore[type-arg]
+    data, articles = ranking_data
+    tie, by_date = query(data, ["石刻修复", ("页岩气", {"sort": "date"})])
+    assert slugs(articles, tie) == ["twin-new", "twin-old"]
+    assert tie["scores"][0] == tie["scores"][1]
+    assert slugs(articles, by_date) == ["body-new", "title-old"]
