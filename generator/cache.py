@@ -88,6 +88,14 @@ class Cache:
     def save_names(self, names: dict[str, str]) -> None:
         self._write("names.pickle", names)
 
+    def search_key(self) -> str | None:
+        """What the last offline search index was made from."""
+        stored = self._read("search.pickle")
+        return stored if isinstance(stored, str) else None
+
+    def save_search_key(self, inputs: str) -> None:
+        self._write("search.pickle", inputs)
+
     def manifest(self, output: Path) -> dict[str, str]:
         """Key of each file last written to this output folder; empty if the folder is gone."""
         path = self._manifest_path(output)

@@ -96,13 +96,32 @@ def build(site: Path, output: Path, progress: Progress | None = None) -> Report:
             staging.put("sitemap.xml", feeds.sitemap(urls, corpus.config))
         staging.write("robots.txt", feeds.robots(corpus.config))
         started = report.timed("feeds", started)
-        search_index.write(corpus, staging)  # segmenter still configured: site words, token cache
+        search_inputs = _search_index(corpus, staging, cache, site_key)
         started = report.timed("search", started)
         report.written, report.reused = staging.written, staging.reused
     segment.flush()
     cache.save_manifest(output, staging.keys)
+    cache.save_search_key(search_inputs)  # only once the output holds that index
     report.timed("write", started)
     return report
+
+
+def _search_index(corpus: Corpus, staging: Staging, cache: Cache, site_key: str) -> str:
+    """The offline search index, unless nothing it is made from has changed since the last build.
+
+    The index is one whole (document numbers follow the dates), so it is made again from scratch
+    when any article changes; only the shards that come out different are written.
+    """
+    inputs = key(site_key, segment.current().dictionary.fingerprint,
+                 [(a.digest, a.slug, a.date.isoformat()) for a in corpus.articles],
+                 [(c.name, c.slug) for c in corpus.contributors])
+    previous = {url: k for url, k in staging.previous.items() if url.startswith(search_index.DATA)}
+    if previous and cache.search_key() == inputs:
+        for url, file_key in previous.items():
+            staging.fresh(url, file_key)
+        return inputs
+    search_index.write(corpus, staging)  # the segmenter is still configured: site words, token cache
+    return inputs
 
 
 def _bytes(path: Path) -> bytes:
