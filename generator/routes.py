@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.config import Section
-from generator.corpus import Article, Contributor, Corpus, Issue
+from generator.corpus import Article, Corpus, Issue
 
 URLS = {
     "home": "index.html",
@@ -33,7 +33,6 @@ URLS = {
     "section_feed": "section/{slug}/feed.xml",
     "person_feed": "people/{slug}/feed.xml",
 }
-WEEKDAYS = "一二三四五六日"
 
 
 class Urls:
@@ -118,8 +117,6 @@ class Page:
     url: str
     template: str
     context: dict[str, Any] = field(compare=False)
-    # digests of the articles this page shows: with the template and config, what it is made from
-    sources: tuple[str, ...] = field(default=(), compare=False)
     feed: str = ""  # the RSS feed this page advertises, relative to the root
 
 
@@ -149,12 +146,12 @@ def plan(corpus: Corpus, related: Mapping[str, tuple[Article, ...]] | None = Non
         articles = corpus.in_section(section)
         for url, items, pager in paginate(Urls.section(section), articles, per_page):
             pages.append(Page(url, "section.html", {"section": section, "articles": items, "pager": pager},
-                              _digests(items), Urls.section_feed(section)))
+                              Urls.section_feed(section)))
     pages.append(Page(URLS["people"], "people.html", {"contributors": corpus.contributors}))
     for person in corpus.contributors:
         for url, items, pager in paginate(Urls.person(person.slug), person.credits, per_page):
             pages.append(Page(url, "person.html", {"person": person, "credits": items, "pager": pager},
-                              _digests(c.article for c in items), Urls.person_feed(person.slug)))
+                              Urls.person_feed(person.slug)))
     pages.append(Page(URLS["search"], "search.html", {"sections": corpus.config.sections}))
     pages.append(Page(URLS["not_found"], "404.html", {}))
     return pages
@@ -169,8 +166,7 @@ def _issue_page(url: str, issue: Issue, corpus: Corpus, per_page: int, home: boo
     }
     return [
         Page(page_url, "issue.html",
-             {"issue": issue, "articles": items, "pager": pager, "home": home, **neighbours},
-             _digests(items))
+             {"issue": issue, "articles": items, "pager": pager, "home": home, **neighbours})
         for page_url, items, pager in paginate(url, issue.articles, per_page)
     ]
 
@@ -185,8 +181,7 @@ def _article_page(article: Article, issue: Issue, index: int, corpus: Corpus,
         "people": [(person, corpus.slug_of(person.name)) for person in article.people],
         "related": related,
     }
-    sources = tuple(a.digest for a in (*neighbours[max(0, index - 1): index + 2], *related))
-    return Page(Urls.article(article), "article.html", context, sources, Urls.section_feed(article.section))
+    return Page(Urls.article(article), "article.html", context, Urls.section_feed(article.section))
 
 
 def _archive_pages(corpus: Corpus) -> list[Page]:
@@ -203,7 +198,7 @@ def _archive_pages(corpus: Corpus) -> list[Page]:
             pages.append(Page(Urls.month(year, month), "month.html", {
                 "year": year, "month": month, "issues": items,
                 "weeks": _calendar(year, month, {i.date: i for i in items}),
-            }, _digests(a for i in items for a in i.articles)))
+            }))
     return pages
 
 
@@ -218,10 +213,3 @@ def _section_counts(corpus: Corpus) -> list[tuple[Section, int]]:
     for article in corpus.articles:
         counts[article.section] += 1
     return list(counts.items())
-
-
-def _digests(articles: Any) -> tuple[str, ...]:
-    return tuple(a.digest for a in articles)
-
-
-__all__ = ["Page", "Pager", "Urls", "URLS", "plan", "paginate", "paged", "relative", "Contributor"]
