@@ -10,20 +10,23 @@ document by document, and an edit makes one part again instead of the whole arch
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import os
 import pickle
+import re
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate
 from pathlib import Path
 
 from generator import segment
-from generator.search_text import UNIT_RE, fold, t2s_table
+from generator.search_text import CJK, UNIT_RE, fold, t2s_table
 
 VERSION = "1"  # bump when what a part holds changes: it empties the cache
 PART_DOCS = 512
@@ -63,6 +66,9 @@ def encode_positions(values: Sequence[int]) -> bytes:
     return b"".join([_varint(v - (p & -4)) for p, v in zip([0, *values], values, strict=False)])
 
 
+_RUN_RE = re.compile(f"(?:{UNIT_RE.pattern})+")  # adjacent units
+_LATIN_RE = re.compile("[^" + CJK + "]")
+
 Cut = Callable[[str], list[str]]
 # Per key, within a part: [first doc, last doc, entries, postings (the first entry without its id
 # delta), positions or None, start of each positions entry (None while there is one entry)]
@@ -83,58 +89,78 @@ def word_starts(folded: str, cut: Cut) -> set[int]:
 
 def occurrences(folded: str, starts: set[int]) -> tuple[dict[str, list[int]], dict[str, list[int]], set[str]]:
     """Pairs and Latin/digit runs, then triples: key -> [offset * 4 + (a word starts here) * 2
-    + (a word ends with the key)], in text order; and the keys seen at least once as whole words."""
+    + (a word ends with the key)], in text order; and the keys seen at least once as whole words.
+
+    Text is taken a run of adjacent units at a time; in a run of CJK characters only (most of a
+    Chinese text) every character is a unit, so its pairs and triples are plain slices.
+    """
     found: dict[str, list[int]] = {}
     triples: dict[str, list[int]] = {}
     whole: set[str] = set()
-    matches = [(m.start(), m.end(), m.group()) for m in UNIT_RE.finditer(folded)]
-    boundary = [False] * (len(folded) + 1)
+    boundary = bytearray(len(folded) + 1)
     for offset in starts:
-        if offset < len(boundary):
-            boundary[offset] = True
-    codes = [start * 4 + boundary[start] * 2 for start, _, _ in matches]
-    ends = [boundary[end] for _, end, _ in matches]
-    found_get, triples_get, add_whole = found.get, triples.get, whole.add
-    matches += [(-1, -1, ""), (-1, -1, "")]
-    ends += [False, False]
-    for i in range(len(matches) - 2):
-        start, end, text = matches[i]
-        code = codes[i]
-        if text[0] < "\u3400":  # a Latin/digit run is a key of its own
-            at_end = ends[i]
-            seen = found_get(text)
-            if seen is None:
-                found[text] = [code + at_end]
-            else:
-                seen.append(code + at_end)
-            if at_end and code & 2:
-                add_whole(text)
-        nxt_start, nxt_end, nxt = matches[i + 1]
-        if nxt_start == end:
-            at_end = ends[i + 1]
-            key = text + nxt
-            seen = found_get(key)
-            if seen is None:
-                found[key] = [code + at_end]
-            else:
-                seen.append(code + at_end)
-            if at_end and code & 2:
-                add_whole(key)
-            if matches[i + 2][0] == nxt_end:
-                at_end = ends[i + 2]
-                key += matches[i + 2][2]
-                seen = triples_get(key)
+        if offset <= len(folded):
+            boundary[offset] = 1
+    for run in _RUN_RE.finditer(folded):
+        start, end = run.span()
+        if _LATIN_RE.search(folded, start, end):
+            _mixed_run(folded, start, end, boundary, found, triples, whole)
+            continue
+        for keys, width in ((found, 2), (triples, 3)):
+            get = keys.get
+            text = run.group()
+            for i in range(end - start - width + 1):
+                key = text[i:i + width]
+                code = (start + i) * 4 + boundary[start + i] * 2 + boundary[start + i + width]
+                seen = get(key)
                 if seen is None:
-                    triples[key] = [code + at_end]
+                    keys[key] = [code]
                 else:
-                    seen.append(code + at_end)
-                if at_end and code & 2:
-                    add_whole(key)
+                    seen.append(code)
+                if code & 3 == 3:
+                    whole.add(key)
     return found, triples, whole
+
+
+def _mixed_run(folded: str, first: int, last: int, boundary: bytearray, found: dict[str, list[int]],
+               triples: dict[str, list[int]], whole: set[str]) -> None:
+    """A run of adjacent units with Latin/digit runs in it, unit by unit."""
+    matches = [(m.start(), m.end(), m.group()) for m in UNIT_RE.finditer(folded, first, last)]
+    for i, (start, end, text) in enumerate(matches):
+        code = start * 4 + boundary[start] * 2
+        keys: list[tuple[dict[str, list[int]], str, int]] = []
+        if text[0] < "\u3400":  # a Latin/digit run is a key of its own
+            keys.append((found, text, end))
+        if i + 1 < len(matches):
+            keys.append((found, text + matches[i + 1][2], matches[i + 1][1]))
+            if i + 2 < len(matches):
+                keys.append((triples, text + matches[i + 1][2] + matches[i + 2][2], matches[i + 2][1]))
+        for table, key, key_end in keys:
+            value = code + boundary[key_end]
+            table.setdefault(key, []).append(value)
+            if value & 3 == 3:
+                whole.add(key)
 
 
 def analyse(texts: Sequence[tuple[str, str]], cut: Cut) -> Part:
     """What documents (title, body) add to each key, ids counted from the first of them."""
+    with _no_gc():
+        return _analyse(texts, cut)
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Millions of small lists and no cycles: the cyclic collector would only slow this down."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _analyse(texts: Sequence[tuple[str, str]], cut: Cut) -> Part:
     keys: dict[str, KeyState] = {}
     vocabulary: set[str] = set()
     for doc, (title, body) in enumerate(texts):
@@ -153,43 +179,72 @@ def _add_document(keys: dict[str, KeyState], doc: int, in_title: dict[str, list[
                   in_body: dict[str, list[int]], whole: set[str], pairs: bool) -> None:
     """One entry per key: id delta, flags (in title, whole word, chunk of the first body match,
     body count), and for a pair with a CJK unit its positions (title count, title, body)."""
-    get, small, char, alone = keys.get, SMALL, _CHAR, _ALONE
-    empty: list[int] = []
-    entries = [(key, t, empty) for key, t in in_title.items() if key not in in_body]
-    entries += [(key, in_title.get(key, empty), b) for key, b in in_body.items()]
-    for key, t, b in entries:
+    get, title_get, small, char, alone = keys.get, in_title.get, SMALL, _CHAR, _ALONE
+    for key, only in in_title.items():
+        if key not in in_body:
+            _add_entry(keys, key, doc, char[1 | (2 if key in whole else 0)],
+                       small[len(only)] + encode_positions(only) if pairs and _has_cjk(key) else None)
+    for key, b in in_body.items():
         n = len(b)
-        flags = (1 if t else 0) | (2 if key in whole else 0)
-        if n:
-            chunk = (b[0] >> 2) // CHUNK
-            flags |= (chunk if chunk < MAX_CHUNKS else MAX_CHUNKS - 1) << 2
+        offset = b[0] >> 2
+        flags = (12 if offset >= CHUNK * (MAX_CHUNKS - 1) else offset // CHUNK << 2) | (2 if key in whole else 0)
+        t = title_get(key)
+        if t is not None:
+            flags |= 1
         tail = char[flags | n << 4] if n < 3 else char[flags | 48] + _varint(n - 3)
-        if pairs and (key[-1] >= "\u3400" or key[0] >= "\u3400"):
-            if t:
-                positions = small[len(t)] + encode_positions(t) + (encode_positions(b) if n else b"")
-            elif n == 1 and b[0] < 32768:
-                positions = alone[b[0]]
+        if not pairs or (key[-1] < "\u3400" and key[0] < "\u3400"):
+            state = get(key)
+            if state is None:
+                keys[key] = [doc, doc, 1, bytearray(tail), None, None]
             else:
-                positions = small[0] + encode_positions(b)
+                postings = state[3]
+                postings += small[doc - state[1]]
+                postings += tail
+                state[1] = doc
+                state[2] += 1
+            continue
+        if t is not None:
+            positions = small[len(t)] + encode_positions(t) + encode_positions(b)
+        elif n == 1 and b[0] < 32768:
+            positions = alone[b[0]]
         else:
-            positions = None
+            positions = small[0] + encode_positions(b)
         state = get(key)
         if state is None:
-            keys[key] = [doc, doc, 1, bytearray(tail), None if positions is None else bytearray(positions), None]
+            keys[key] = [doc, doc, 1, bytearray(tail), bytearray(positions), None]
             continue
         postings = state[3]
         postings += small[doc - state[1]]
         postings += tail
         state[1] = doc
         state[2] += 1
-        if positions is not None:
-            buffer = state[4]
-            starts = state[5]
-            if starts is None:
-                state[5] = array("I", (0, len(buffer)))
-            else:
-                starts.append(len(buffer))
-            buffer += positions
+        buffer = state[4]
+        starts = state[5]
+        if starts is None:
+            state[5] = array("I", (0, len(buffer)))
+        else:
+            starts.append(len(buffer))
+        buffer += positions
+
+
+def _has_cjk(key: str) -> bool:
+    return key[-1] >= "\u3400" or key[0] >= "\u3400"
+
+
+def _add_entry(keys: dict[str, KeyState], key: str, doc: int, tail: bytes, positions: bytes | None) -> None:
+    state = keys.get(key)
+    if state is None:
+        keys[key] = [doc, doc, 1, bytearray(tail), None if positions is None else bytearray(positions), None]
+        return
+    state[3] += SMALL[doc - state[1]] + tail
+    state[1] = doc
+    state[2] += 1
+    if positions is not None:
+        if state[5] is None:
+            state[5] = array("I", (0, len(state[4])))
+        else:
+            state[5].append(len(state[4]))
+        state[4] += positions
 
 
 @dataclass
@@ -203,6 +258,11 @@ class Joined:
 
 def join(parts: Sequence[Part]) -> Joined:
     """Parts in document order make the index of all their documents."""
+    with _no_gc():
+        return _join(parts)
+
+
+def _join(parts: Sequence[Part]) -> Joined:
     keys: dict[str, list] = {}  # type: ignore[type-arg]
     pieces: dict[str, list[tuple[int, int, array[int] | None]]] = {}
     vocabulary: set[str] = set()
