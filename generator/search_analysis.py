@@ -256,13 +256,14 @@ class Joined:
     vocabulary: set[str]
 
 
-def join(parts: Sequence[Part]) -> Joined:
-    """Parts in document order make the index of all their documents."""
+def join(parts: Sequence[Part], heavy: int = HEAVY) -> Joined:
+    """Parts in document order make the index of all their documents; positions are cut for
+    files of their own every `heavy` bytes or so."""
     with _no_gc():
-        return _join(parts)
+        return _join(parts, heavy)
 
 
-def _join(parts: Sequence[Part]) -> Joined:
+def _join(parts: Sequence[Part], heavy: int) -> Joined:
     keys: dict[str, list] = {}  # type: ignore[type-arg]
     pieces: dict[str, list[tuple[int, int, array[int] | None]]] = {}
     vocabulary: set[str] = set()
@@ -286,18 +287,18 @@ def _join(parts: Sequence[Part]) -> Joined:
             state[1] += count
         base += part.documents
     for key, state in keys.items():
-        if len(state[3]) > HEAVY:
-            state[4] = _cuts(pieces[key])
+        if len(state[3]) > heavy:
+            state[4] = _cuts(pieces[key], heavy)
     return Joined(keys, vocabulary)
 
 
-def _cuts(pieces: list[tuple[int, int, array[int] | None]]) -> list[tuple[int, int]] | None:
-    """Where a positions file may start: the first entry at least HEAVY bytes past the last cut."""
+def _cuts(pieces: list[tuple[int, int, array[int] | None]], heavy: int) -> list[tuple[int, int]] | None:
+    """Where a positions file may start: the first entry at least `heavy` bytes past the last cut."""
     cuts = [(0, 0)]
     for entry, offset, starts in pieces:
         local = starts if starts is not None else (0,)
         while True:
-            j = bisect_left(local, cuts[-1][1] + HEAVY - offset)
+            j = bisect_left(local, cuts[-1][1] + heavy - offset)
             if j == len(local):
                 break
             cuts.append((entry + j, offset + local[j]))
@@ -328,7 +329,7 @@ def _code() -> bytes:
 
 
 def part_name(texts: Sequence[tuple[str, str]], engine: str) -> str:
-    digest = hashlib.blake2b(f"{VERSION}:{engine}:{HEAVY}:{CHUNK}".encode(), digest_size=20)
+    digest = hashlib.blake2b(f"{VERSION}:{engine}:{CHUNK}".encode(), digest_size=20)
     digest.update(_code())
     for title, body in texts:
         for text in (title, body):
@@ -404,7 +405,8 @@ def _work(bounds: tuple[int, int]) -> bytes:
     return _stored(analyse(texts[bounds[0]:bounds[1]], cut), dictionary)
 
 
-def analysed(texts: Sequence[tuple[str, str]], months: Sequence[str], workers: int | None = None) -> Joined:
+def analysed(texts: Sequence[tuple[str, str]], months: Sequence[str], heavy: int = HEAVY,
+             workers: int | None = None) -> Joined:
     """The index of documents (title, body) in id order; `months` (YYYY-MM of each) bounds the parts.
 
     Tokens come from the configured segmenter's engine; its token cache is not used here (the parts
@@ -438,4 +440,4 @@ def analysed(texts: Sequence[tuple[str, str]], months: Sequence[str], workers: i
                 cache.put(names[i], _stored(part, segmenter.dictionary))
     if cache:
         cache.keep_only(set(names))
-    return join([part for part in parts if part is not None])
+    return join([part for part in parts if part is not None], heavy)

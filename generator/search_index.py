@@ -26,7 +26,6 @@ from generator.output import Staging
 from generator.routes import Urls
 from generator.search_analysis import (
     CHUNK,
-    HEAVY,
     MAX_CHUNKS,
     Joined,
     _varint,
@@ -39,6 +38,7 @@ from generator.search_text import CJK_RE, fold, t2s_only, t2s_table
 DATA = "search/data/"
 OVERLAP = 40  # context carried past a fragment's end, for a snippet near its edge
 SHARD_TARGET = 4096  # bytes: the average key shard
+HEAVY = 8192  # bytes: a key whose postings or positions exceed this gets files of its own
 T2S_SHARDS = 16
 SECTION_KEY = "\x01s"  # filter keys, which no text can produce
 PERSON_KEY = "\x01p"
@@ -88,7 +88,7 @@ def build_index(corpus: Corpus) -> tuple[list[Article], Joined]:
     """Every key's postings and positions (search_analysis), then the filters' postings."""
     articles = document_order(corpus)
     index = analysed([(a.title, body_text(a)) for a in articles],
-                     [f"{a.date.year:04d}-{a.date.month:02d}" for a in articles])
+                     [f"{a.date.year:04d}-{a.date.month:02d}" for a in articles], HEAVY)
     keys = index.keys
     for doc, article in enumerate(articles):
         for key in (SECTION_KEY + article.section.slug, *(PERSON_KEY + fold(p.name) for p in article.people)):

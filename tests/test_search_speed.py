@@ -206,7 +206,6 @@ def _files(folder: Path) -> dict[str, bytes]:
 @pytest.fixture
 def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(search_analysis, "PART_DOCS", 37)
-    monkeypatch.setattr(search_analysis, "HEAVY", HEAVY)
     monkeypatch.setattr(search_index, "HEAVY", HEAVY)
 
 
