@@ -24,12 +24,19 @@ from generator import segment
 from generator.corpus import Article, Corpus
 from generator.output import Staging
 from generator.routes import Urls
-from generator.search_text import CJK_RE, UNIT_RE, fold, t2s_only, t2s_table
+from generator.search_analysis import (
+    CHUNK,
+    MAX_CHUNKS,
+    Joined,
+    _varint,
+    analysed,
+    occurrences,  # noqa: F401  (the text rules, tested here)
+    varint,  # noqa: F401
+)
+from generator.search_text import CJK_RE, fold, t2s_only, t2s_table
 
 DATA = "search/data/"
-CHUNK = 500  # characters of body text per snippet fragment
 OVERLAP = 40  # context carried past a fragment's end, for a snippet near its edge
-MAX_CHUNKS = 4  # two bits in a posting
 SHARD_TARGET = 4096  # bytes: the average key shard
 HEAVY = 8192  # bytes: a key whose postings or positions exceed this gets files of its own
 T2S_SHARDS = 16
@@ -38,25 +45,6 @@ PERSON_KEY = "\x01p"
 
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 _ALPHA = ALPHABET.encode("ascii")
-
-
-def varint(value: int) -> bytes:
-    """Five bits a character, low bits first; the 32 bit of a character means "more follows"."""
-    out = bytearray()
-    while True:
-        low, value = value & 31, value >> 5
-        if value:
-            out.append(_ALPHA[low | 32])
-        else:
-            out.append(_ALPHA[low])
-            return bytes(out)
-
-
-_SMALL = [varint(v) for v in range(1 << 15)]
-
-
-def _varint(value: int) -> bytes:
-    return _SMALL[value] if value < 32768 else varint(value)
 
 
 def key_hash(key: str) -> int:
@@ -96,153 +84,21 @@ def word_starts(folded: str) -> set[int]:
     return set(accumulate((len(w) for w in segment.words(folded)), initial=0))
 
 
-def occurrences(folded: str, starts: set[int]) -> tuple[dict[str, list[int]], dict[str, list[int]], set[str]]:
-    """Pairs and Latin/digit runs, then triples: key -> [offset * 4 + (a word starts here) * 2
-    + (a word ends with the key)], in text order; and the keys seen at least once as whole words."""
-    found: dict[str, list[int]] = defaultdict(list)
-    triples: dict[str, list[int]] = defaultdict(list)
-    whole: set[str] = set()
-    matches = [(m.start(), m.end(), m.group()) for m in UNIT_RE.finditer(folded)]
-    matches += [(-1, -1, ""), (-1, -1, "")]
-    for i in range(len(matches) - 2):
-        start, end, text = matches[i]
-        at_start = start in starts
-        if text[0] < "\u3400":  # a Latin/digit run is a key of its own
-            at_end = end in starts
-            found[text].append(start * 4 + at_start * 2 + at_end)
-            if at_start and at_end:
-                whole.add(text)
-        nxt_start, nxt_end, nxt = matches[i + 1]
-        if nxt_start == end:
-            at_end = nxt_end in starts
-            key = text + nxt
-            found[key].append(start * 4 + at_start * 2 + at_end)
-            if at_start and at_end:
-                whole.add(key)
-            third_start, third_end, third = matches[i + 2]
-            if third_start == nxt_end:
-                at_end = third_end in starts
-                key += third
-                triples[key].append(start * 4 + at_start * 2 + at_end)
-                if at_start and at_end:
-                    whole.add(key)
-    return found, triples, whole
-
-
-def _encode_positions(values: list[int]) -> bytes:
-    """Offsets as deltas, each with its two word-boundary bits."""
-    if len(values) == 1:
-        return _varint(values[0])
-    return b"".join([_varint(v - (p & -4)) for p, v in zip([0, *values], values, strict=False)])
-
-
-class IndexBuilder:
-    """Postings accumulate per key as encoded bytes, documents in id order.
-
-    Per key: [last doc id, entry count, postings bytes, positions bytes, positions part cuts].
-    A part cut is (entry index, byte offset) where a new positions file may start.
-    """
-
-    def __init__(self) -> None:
-        self.keys: dict[str, list] = {}  # type: ignore[type-arg]
-        self.vocabulary: set[str] = set()
-
-    def add(self, doc: int, title: str, body: str) -> None:
-        title, body = fold(title), fold(body)
-        self.vocabulary.update(title)
-        self.vocabulary.update(body)
-        in_title, triples_title, whole_title = occurrences(title, word_starts(title))
-        in_body, triples_body, whole_body = occurrences(body, word_starts(body))
-        whole = whole_title | whole_body
-        self._triples(doc, triples_title, triples_body, whole)
-        keys, alpha, small = self.keys, _ALPHA, _SMALL
-        last_chunk = MAX_CHUNKS - 1
-        for key, t in in_title.items():
-            if key not in in_body:
-                self._add(key, doc, 1 | (2 if key in whole else 0), t, [])
-        for key, b in in_body.items():
-            t = in_title.get(key, [])
-            n = len(b)
-            chunk = (b[0] >> 2) // CHUNK
-            flags = (1 if t else 0) | (2 if key in whole else 0) | (chunk if chunk < last_chunk else last_chunk) << 2
-            state = keys.get(key)
-            if state is None:
-                state = keys[key] = [-1, 0, bytearray(), bytearray(), None]
-            postings = state[2]
-            delta = doc - state[0]
-            postings += small[delta] if delta < 32768 else varint(delta)
-            if n < 3:
-                postings.append(alpha[flags | n << 4])
-            else:
-                postings.append(alpha[flags | 48])
-                postings += _varint(n - 3)
-            state[0] = doc
-            state[1] += 1
-            if key[-1] >= "\u3400" or key[0] >= "\u3400":  # a pair with a CJK unit: positions
-                buffer = state[3]
-                if len(buffer) >= HEAVY // 2:
-                    self._cut(state)
-                if t:
-                    buffer += small[len(t)]
-                    buffer += _encode_positions(t)
-                else:
-                    buffer += b"A"
-                buffer += small[b[0]] if n == 1 and b[0] < 32768 else _encode_positions(b)
-
-    def _triples(self, doc: int, in_title: dict[str, list[int]], in_body: dict[str, list[int]],
-                 whole: set[str]) -> None:
-        """Triples have postings and no positions: a term of three units needs nothing more."""
-        for key, t in in_title.items():
-            if key not in in_body:
-                self._add(key, doc, 1 | (2 if key in whole else 0), t, [], positions=False)
-        for key, b in in_body.items():
-            chunk = min(MAX_CHUNKS - 1, (b[0] >> 2) // CHUNK)
-            flags = (1 if key in in_title else 0) | (2 if key in whole else 0) | chunk << 2
-            self._add(key, doc, flags, [], b, positions=False)
-
-    def _add(self, key: str, doc: int, flags: int, title: list[int], body: list[int],
-             positions: bool = True) -> None:
-        """The general case: keys found in the title only, and triples."""
-        state = self.keys.get(key)
-        if state is None:
-            state = self.keys[key] = [-1, 0, bytearray(), bytearray(), None]
-        n = len(body)
-        state[2] += _varint(doc - state[0])
-        state[2].append(_ALPHA[flags | min(n, 3) << 4])
-        if n >= 3:
-            state[2] += _varint(n - 3)
-        state[0] = doc
-        state[1] += 1
-        if positions and (key[-1] >= "\u3400" or key[0] >= "\u3400"):
-            if len(state[3]) >= HEAVY // 2:
-                self._cut(state)
-            state[3] += _varint(len(title)) + _encode_positions(title)
-
-    @staticmethod
-    def _cut(state: list) -> None:  # type: ignore[type-arg]
-        buffer = state[3]
-        cuts = state[4] = state[4] or [(0, 0)]
-        if len(buffer) - cuts[-1][1] >= HEAVY:
-            cuts.append((state[1] - 1, len(buffer)))
-
-    def add_filter(self, key: str, doc: int) -> None:
-        state = self.keys.setdefault(key, [-1, 0, bytearray(), bytearray(), None])
-        if state[0] != doc:
-            state[2] += _varint(doc - state[0])
-            state[2].append(_ALPHA[0])
-            state[0] = doc
-            state[1] += 1
-
-
-def build_index(corpus: Corpus) -> tuple[list[Article], IndexBuilder]:
+def build_index(corpus: Corpus) -> tuple[list[Article], Joined]:
+    """Every key's postings and positions (search_analysis), then the filters' postings."""
     articles = document_order(corpus)
-    builder = IndexBuilder()
+    index = analysed([(a.title, body_text(a)) for a in articles],
+                     [f"{a.date.year:04d}-{a.date.month:02d}" for a in articles], HEAVY)
+    keys = index.keys
     for doc, article in enumerate(articles):
-        builder.add(doc, article.title, body_text(article))
-        builder.add_filter(SECTION_KEY + article.section.slug, doc)
-        for person in article.people:
-            builder.add_filter(PERSON_KEY + fold(person.name), doc)
-    return articles, builder
+        for key in (SECTION_KEY + article.section.slug, *(PERSON_KEY + fold(p.name) for p in article.people)):
+            state = keys.setdefault(key, [-1, 0, bytearray(), bytearray(), None])
+            if state[0] != doc:
+                state[2] += _varint(doc - state[0])
+                state[2].append(_ALPHA[0])
+                state[0] = doc
+                state[1] += 1
+    return articles, index
 
 
 def script(name: str, data: object) -> bytes:
@@ -268,7 +124,7 @@ def write(corpus: Corpus, staging: Staging) -> IndexStats:
                       heavy["buckets"], heavy["heavy"])
 
 
-def _write_keys(builder: IndexBuilder, files: dict[str, bytes]) -> dict[str, int]:
+def _write_keys(builder: Joined, files: dict[str, bytes]) -> dict[str, int]:
     light = sum(len(state[2]) for state in builder.keys.values() if len(state[2]) <= HEAVY)
     buckets = 1 << max(3, math.ceil(math.log2(max(1, light / SHARD_TARGET))))
     docs: dict[int, dict[str, object]] = defaultdict(dict)

@@ -1,0 +1,443 @@
+"""The search index's text work, done in parts that can run in parallel and be kept between builds.
+
+Documents are taken in parts: a run of at most PART_DOCS documents of one month. A part is analysed
+on its own into what its documents add to every key (postings and positions, encoded, document ids
+counted from the part's first), which depends only on the part's texts and the words jieba knows.
+Parts are analysed by forked workers when there are several to do, kept in SITE/.cache/search/ by a
+hash of their texts, and joined in document order; so the index is the same byte for byte as one made
+document by document, and an edit makes one part again instead of the whole archive.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import multiprocessing
+import os
+import pickle
+import re
+from array import array
+from bisect import bisect_left
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from itertools import accumulate
+from pathlib import Path
+
+from generator import segment
+from generator.search_text import CJK, UNIT_RE, fold, t2s_table
+
+VERSION = "1"  # bump when what a part holds changes: it empties the cache
+PART_DOCS = 512
+PARALLEL_FROM = 300  # documents to analyse before starting workers pays
+CHUNK = 500  # characters of body text per snippet fragment
+MAX_CHUNKS = 4  # two bits in a posting
+HEAVY = 8192  # bytes: a key whose postings or positions exceed this gets files of its own
+
+ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def varint(value: int) -> bytes:
+    """Five bits a character, low bits first; the 32 bit of a character means "more follows"."""
+    out = bytearray()
+    while True:
+        low, value = value & 31, value >> 5
+        if value:
+            out.append(ALPHABET[low | 32])
+        else:
+            out.append(ALPHABET[low])
+            return bytes(out)
+
+
+SMALL = [varint(v) for v in range(1 << 15)]
+_CHAR = [ALPHABET[i:i + 1] for i in range(64)]
+_ALONE = [SMALL[0] + v for v in SMALL]  # positions of a key once in the body, not in the title
+
+
+def _varint(value: int) -> bytes:
+    return SMALL[value] if value < 32768 else varint(value)
+
+
+def encode_positions(values: Sequence[int]) -> bytes:
+    """Offsets as deltas, each with its two word-boundary bits."""
+    if len(values) == 1:
+        return _varint(values[0])
+    return b"".join([_varint(v - (p & -4)) for p, v in zip([0, *values], values, strict=False)])
+
+
+_RUN_RE = re.compile(f"(?:{UNIT_RE.pattern})+")  # adjacent units
+_LATIN_RE = re.compile("[^" + CJK + "]")
+
+Cut = Callable[[str], list[str]]
+# Per key, within a part: [first doc, last doc, entries, postings (the first entry without its id
+# delta), positions or None, start of each positions entry (None while there is one entry)]
+KeyState = list  # type: ignore[type-arg]
+
+
+@dataclass(frozen=True)
+class Part:
+    documents: int
+    vocabulary: frozenset[str]
+    keys: dict[str, KeyState]
+
+
+def word_starts(folded: str, cut: Cut) -> set[int]:
+    """Offsets where a jieba word starts, and the end of the text."""
+    return set(accumulate((len(w) for w in cut(folded)), initial=0))
+
+
+def occurrences(folded: str, starts: set[int]) -> tuple[dict[str, list[int]], dict[str, list[int]], set[str]]:
+    """Pairs and Latin/digit runs, then triples: key -> [offset * 4 + (a word starts here) * 2
+    + (a word ends with the key)], in text order; and the keys seen at least once as whole words.
+
+    Text is taken a run of adjacent units at a time; in a run of CJK characters only (most of a
+    Chinese text) every character is a unit, so its pairs and triples are plain slices.
+    """
+    found: dict[str, list[int]] = {}
+    triples: dict[str, list[int]] = {}
+    whole: set[str] = set()
+    boundary = bytearray(len(folded) + 1)
+    for offset in starts:
+        if offset <= len(folded):
+            boundary[offset] = 1
+    for run in _RUN_RE.finditer(folded):
+        start, end = run.span()
+        if _LATIN_RE.search(folded, start, end):
+            _mixed_run(folded, start, end, boundary, found, triples, whole)
+            continue
+        for keys, width in ((found, 2), (triples, 3)):
+            get = keys.get
+            text = run.group()
+            for i in range(end - start - width + 1):
+                key = text[i:i + width]
+                code = (start + i) * 4 + boundary[start + i] * 2 + boundary[start + i + width]
+                seen = get(key)
+                if seen is None:
+                    keys[key] = [code]
+                else:
+                    seen.append(code)
+                if code & 3 == 3:
+                    whole.add(key)
+    return found, triples, whole
+
+
+def _mixed_run(folded: str, first: int, last: int, boundary: bytearray, found: dict[str, list[int]],
+               triples: dict[str, list[int]], whole: set[str]) -> None:
+    """A run of adjacent units with Latin/digit runs in it, unit by unit."""
+    matches = [(m.start(), m.end(), m.group()) for m in UNIT_RE.finditer(folded, first, last)]
+    for i, (start, end, text) in enumerate(matches):
+        code = start * 4 + boundary[start] * 2
+        keys: list[tuple[dict[str, list[int]], str, int]] = []
+        if text[0] < "\u3400":  # a Latin/digit run is a key of its own
+            keys.append((found, text, end))
+        if i + 1 < len(matches):
+            keys.append((found, text + matches[i + 1][2], matches[i + 1][1]))
+            if i + 2 < len(matches):
+                keys.append((triples, text + matches[i + 1][2] + matches[i + 2][2], matches[i + 2][1]))
+        for table, key, key_end in keys:
+            value = code + boundary[key_end]
+            table.setdefault(key, []).append(value)
+            if value & 3 == 3:
+                whole.add(key)
+
+
+def analyse(texts: Sequence[tuple[str, str]], cut: Cut) -> Part:
+    """What documents (title, body) add to each key, ids counted from the first of them."""
+    with _no_gc():
+        return _analyse(texts, cut)
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Millions of small lists and no cycles: the cyclic collector would only slow this down."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _analyse(texts: Sequence[tuple[str, str]], cut: Cut) -> Part:
+    keys: dict[str, KeyState] = {}
+    vocabulary: set[str] = set()
+    for doc, (title, body) in enumerate(texts):
+        title, body = fold(title), fold(body)
+        vocabulary.update(title)
+        vocabulary.update(body)
+        in_title, triples_title, whole_title = occurrences(title, word_starts(title, cut))
+        in_body, triples_body, whole_body = occurrences(body, word_starts(body, cut))
+        whole = whole_title | whole_body
+        _add_document(keys, doc, in_title, in_body, whole, True)
+        _add_document(keys, doc, triples_title, triples_body, whole, False)
+    return Part(len(texts), frozenset(vocabulary), keys)
+
+
+def _add_document(keys: dict[str, KeyState], doc: int, in_title: dict[str, list[int]],
+                  in_body: dict[str, list[int]], whole: set[str], pairs: bool) -> None:
+    """One entry per key: id delta, flags (in title, whole word, chunk of the first body match,
+    body count), and for a pair with a CJK unit its positions (title count, title, body)."""
+    get, title_get, small, char, alone = keys.get, in_title.get, SMALL, _CHAR, _ALONE
+    for key, only in in_title.items():
+        if key not in in_body:
+            _add_entry(keys, key, doc, char[1 | (2 if key in whole else 0)],
+                       small[len(only)] + encode_positions(only) if pairs and _has_cjk(key) else None)
+    for key, b in in_body.items():
+        n = len(b)
+        offset = b[0] >> 2
+        flags = (12 if offset >= CHUNK * (MAX_CHUNKS - 1) else offset // CHUNK << 2) | (2 if key in whole else 0)
+        t = title_get(key)
+        if t is not None:
+            flags |= 1
+        tail = char[flags | n << 4] if n < 3 else char[flags | 48] + _varint(n - 3)
+        if not pairs or (key[-1] < "\u3400" and key[0] < "\u3400"):
+            state = get(key)
+            if state is None:
+                keys[key] = [doc, doc, 1, bytearray(tail), None, None]
+            else:
+                postings = state[3]
+                postings += small[doc - state[1]]
+                postings += tail
+                state[1] = doc
+                state[2] += 1
+            continue
+        if t is not None:
+            positions = small[len(t)] + encode_positions(t) + encode_positions(b)
+        elif n == 1 and b[0] < 32768:
+            positions = alone[b[0]]
+        else:
+            positions = small[0] + encode_positions(b)
+        state = get(key)
+        if state is None:
+            keys[key] = [doc, doc, 1, bytearray(tail), bytearray(positions), None]
+            continue
+        postings = state[3]
+        postings += small[doc - state[1]]
+        postings += tail
+        state[1] = doc
+        state[2] += 1
+        buffer = state[4]
+        starts = state[5]
+        if starts is None:
+            state[5] = array("I", (0, len(buffer)))
+        else:
+            starts.append(len(buffer))
+        buffer += positions
+
+
+def _has_cjk(key: str) -> bool:
+    return key[-1] >= "\u3400" or key[0] >= "\u3400"
+
+
+def _add_entry(keys: dict[str, KeyState], key: str, doc: int, tail: bytes, positions: bytes | None) -> None:
+    state = keys.get(key)
+    if state is None:
+        keys[key] = [doc, doc, 1, bytearray(tail), None if positions is None else bytearray(positions), None]
+        return
+    state[3] += SMALL[doc - state[1]] + tail
+    state[1] = doc
+    state[2] += 1
+    if positions is not None:
+        if state[5] is None:
+            state[5] = array("I", (0, len(state[4])))
+        else:
+            state[5].append(len(state[4]))
+        state[4] += positions
+
+
+@dataclass
+class Joined:
+    """The whole index's keys, as search_index writes them: key -> [last doc id, entry count,
+    postings, positions, positions part cuts]; and every character of the folded text."""
+
+    keys: dict[str, list]  # type: ignore[type-arg]
+    vocabulary: set[str]
+
+
+def join(parts: Sequence[Part], heavy: int = HEAVY) -> Joined:
+    """Parts in document order make the index of all their documents; positions are cut for
+    files of their own every `heavy` bytes or so."""
+    with _no_gc():
+        return _join(parts, heavy)
+
+
+def _join(parts: Sequence[Part], heavy: int) -> Joined:
+    keys: dict[str, list] = {}  # type: ignore[type-arg]
+    pieces: dict[str, list[tuple[int, int, array[int] | None]]] = {}
+    vocabulary: set[str] = set()
+    base = 0
+    get = keys.get
+    for part in parts:
+        vocabulary |= part.vocabulary
+        for key, (first, last, count, postings, positions, starts) in part.keys.items():
+            state = get(key)
+            if state is None:
+                state = keys[key] = [-1, 0, bytearray(), bytearray(), None]
+                if positions is not None:
+                    pieces[key] = []
+            delta = base + first - state[0]
+            state[2] += SMALL[delta] if delta < 32768 else varint(delta)
+            state[2] += postings
+            if positions is not None:
+                pieces[key].append((state[1], len(state[3]), starts))
+                state[3] += positions
+            state[0] = base + last
+            state[1] += count
+        base += part.documents
+    for key, state in keys.items():
+        if len(state[3]) > heavy:
+            state[4] = _cuts(pieces[key], heavy)
+    return Joined(keys, vocabulary)
+
+
+def _cuts(pieces: list[tuple[int, int, array[int] | None]], heavy: int) -> list[tuple[int, int]] | None:
+    """Where a positions file may start: the first entry at least `heavy` bytes past the last cut."""
+    cuts = [(0, 0)]
+    for entry, offset, starts in pieces:
+        local = starts if starts is not None else (0,)
+        while True:
+            j = bisect_left(local, cuts[-1][1] + heavy - offset)
+            if j == len(local):
+                break
+            cuts.append((entry + j, offset + local[j]))
+    return cuts if len(cuts) > 1 else None
+
+
+# ---- parts: which documents, the cache, the workers ----------------------------------------------
+
+
+def part_bounds(months: Sequence[str]) -> list[tuple[int, int]]:
+    """[start, end) document ranges: a new part at each month and after PART_DOCS documents."""
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    for doc in range(1, len(months) + 1):
+        if doc == len(months) or months[doc] != months[start] or doc - start == PART_DOCS:
+            bounds.append((start, doc))
+            start = doc
+    return bounds
+
+
+@cache
+def _code() -> bytes:
+    """This module, the text rules and the 繁→简 table: a part is made again when any changes."""
+    here = Path(__file__).resolve().parent
+    table = "".join(f"{k}{v}" for k, v in sorted(t2s_table().items()))
+    return b"".join([(here / name).read_bytes() for name in ("search_analysis.py", "search_text.py")]
+                    + [table.encode("utf-8")])
+
+
+def part_name(texts: Sequence[tuple[str, str]], engine: str) -> str:
+    digest = hashlib.blake2b(f"{VERSION}:{engine}:{CHUNK}".encode(), digest_size=20)
+    digest.update(_code())
+    for title, body in texts:
+        for text in (title, body):
+            data = text.encode("utf-8")
+            digest.update(len(data).to_bytes(8, "little"))
+            digest.update(data)
+    return digest.hexdigest()
+
+
+class PartCache:
+    """Parts in one file each under SITE/.cache/search/, with the dictionary they were made with.
+
+    A part made with another dictionary of the same total is still exact if none of its texts holds
+    a word that differs between the two (see generator.segment on why the total is kept fixed).
+    """
+
+    def __init__(self, folder: Path, dictionary: segment.UserDictionary) -> None:
+        self.folder = folder
+        self.dictionary = dictionary
+        self._changed: dict[tuple[tuple[str, int], ...], frozenset[str]] = {}
+
+    def get(self, name: str, texts: Sequence[tuple[str, str]]) -> Part | None:
+        try:
+            with open(self.folder / f"{name}.pickle", "rb") as handle:
+                total, words, part = pickle.load(handle)
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            return None
+        if not isinstance(part, Part) or total != self.dictionary.total:
+            return None
+        if words != self.dictionary.words:
+            changed = self._changed.get(words)
+            if changed is None:
+                changed = self._changed[words] = segment.UserDictionary(words).changed(self.dictionary)
+            folded = [fold(text) for pair in texts for text in pair]
+            if any(word in text for word in changed for text in folded):
+                return None
+        return part
+
+    def put(self, name: str, data: bytes) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        temp = self.folder / f"{name}.tmp{os.getpid()}"
+        temp.write_bytes(data)
+        os.replace(temp, self.folder / f"{name}.pickle")
+
+    def keep_only(self, names: set[str]) -> None:
+        """Remove the parts no document uses any more."""
+        for path in self.folder.glob("*.pickle"):
+            if path.stem not in names:
+                path.unlink(missing_ok=True)
+
+
+def _cut_with(segmenter: segment.Segmenter) -> Cut:
+    engine = segmenter.engine
+
+    def cut(text: str) -> list[str]:
+        return engine.cut(text) if text else []
+    return cut
+
+
+# Forked workers inherit the texts instead of receiving them pickled.
+_STATE: dict[str, object] = {}
+
+
+def _stored(part: Part, dictionary: segment.UserDictionary) -> bytes:
+    """A part as PartCache keeps it: with the dictionary it was made with."""
+    return pickle.dumps((dictionary.total, dictionary.words, part), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _work(bounds: tuple[int, int]) -> bytes:
+    texts: list[tuple[str, str]] = _STATE["texts"]  # type: ignore[assignment]
+    cut: Cut = _STATE["cut"]  # type: ignore[assignment]
+    dictionary: segment.UserDictionary = _STATE["dictionary"]  # type: ignore[assignment]
+    return _stored(analyse(texts[bounds[0]:bounds[1]], cut), dictionary)
+
+
+def analysed(texts: Sequence[tuple[str, str]], months: Sequence[str], heavy: int = HEAVY,
+             workers: int | None = None) -> Joined:
+    """The index of documents (title, body) in id order; `months` (YYYY-MM of each) bounds the parts.
+
+    Tokens come from the configured segmenter's engine; its token cache is not used here (the parts
+    are kept instead), which keeps forked workers away from its SQLite file.
+    """
+    segmenter = segment.current()
+    cut = _cut_with(segmenter)
+    bounds = part_bounds(months)
+    folder = segmenter.cache_path.parent / "search" if segmenter.cache_path else None
+    cache = PartCache(folder, segmenter.dictionary) if folder else None
+    names = [part_name(texts[start:end], segmenter.engine_name) for start, end in bounds]
+    parts: list[Part | None] = [cache.get(name, texts[start:end]) if cache else None
+                                for name, (start, end) in zip(names, bounds, strict=True)]
+    todo = [i for i, part in enumerate(parts) if part is None]
+    workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    if workers > 1 and len(todo) > 1 and sum(bounds[i][1] - bounds[i][0] for i in todo) >= PARALLEL_FROM:
+        segment.flush()  # no SQLite connection crosses the fork
+        _STATE.update(texts=texts, cut=cut, dictionary=segmenter.dictionary)
+        try:
+            with multiprocessing.get_context("fork").Pool(min(workers, len(todo))) as pool:
+                for i, data in zip(todo, pool.imap(_work, [bounds[i] for i in todo]), strict=True):
+                    parts[i] = pickle.loads(data)[2]
+                    if cache:
+                        cache.put(names[i], data)
+        finally:
+            _STATE.clear()
+    else:
+        for i in todo:
+            part = parts[i] = analyse(texts[bounds[i][0]:bounds[i][1]], cut)
+            if cache:
+                cache.put(names[i], _stored(part, segmenter.dictionary))
+    if cache:
+        cache.keep_only(set(names))
+    return join([part for part in parts if part is not None], heavy)
