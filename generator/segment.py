@@ -17,6 +17,7 @@ contains, and the cache can be exact.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import logging
 import os
@@ -28,11 +29,7 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Protocol
 
-import jieba
-
 from generator.errors import ContentError, Problem
-
-jieba.setLogLevel(logging.WARNING)
 
 DICTIONARY_FILE = "dictionary.txt"
 DEFAULT_FREQ = 500  # enough to keep a local name whole in running text, low enough not to swallow words
@@ -125,6 +122,9 @@ class _Jieba:
     name = "jieba"
 
     def __init__(self, dictionary: UserDictionary) -> None:
+        import jieba  # imported when text is first cut: a build with nothing new to cut never needs it
+
+        jieba.setLogLevel(logging.WARNING)
         self.tokenizer = jieba.Tokenizer()
         self.tokenizer.initialize()
         for word, freq in (*dictionary.words, (BALLAST, _ballast(dictionary))):
@@ -181,9 +181,7 @@ def available_engines() -> tuple[str, ...]:
     """The engines installed, preferred first; XINYU_SEGMENTER=jieba forces the Python one."""
     if os.environ.get("XINYU_SEGMENTER") == "jieba":
         return ("jieba",)
-    try:
-        import rjieba  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("rjieba") is None:
         return ("jieba",)
     return ("rjieba", "jieba")
 
