@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 REPORTER = "记者"
@@ -114,7 +115,11 @@ def _tokens(text: str) -> list[str]:
     A token ending in "/" is a role label ("记者/", "图/") and is never joined to a name.
     """
     text = re.sub(r"\s*/\s*", "/ ", text)
-    raw = [token.strip("()") for token in re.split(r"[\s,、，;；]+", text)]
+    return join_padded(token.strip("()") for token in re.split(r"[\s,、，;；]+", text))
+
+
+def join_padded(raw: Iterable[str]) -> list[str]:
+    """Tokens with names padded with spaces joined again: ["金", "歆", "李", "明"] -> ["金歆", "李明"]."""
     tokens: list[str] = []
     single = False  # the last token is one CJK character waiting for its other half
     for token in raw:

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from generator.byline import BULLETS, DATELINE_RE, normalize
+from generator.byline import BULLETS, DATELINE_RE, join_padded, normalize
 from generator.dump import Line
 
 # Line kinds. The first five are page furniture: skipped, never part of an article.
@@ -198,19 +198,7 @@ def _unwrapped(text: str) -> str:
 def _tokens(text: str) -> list[str]:
     """Split a byline into tokens; names padded with spaces ("金 歆") are one token again."""
     text = re.sub(r"\s*([/:])\s*", r"\1", normalize(text))
-    tokens: list[str] = []
-    single = False
-    for token in re.split(r"[\s,、，;；]+", text):
-        if not token:
-            continue
-        is_single = len(token) == 1 and "\u4e00" <= token <= "\u9fff"
-        if single and is_single:
-            tokens[-1] += token
-            single = False
-        else:
-            tokens.append(token)
-            single = is_single
-    return tokens
+    return join_padded(re.split(r"[\s,、，;；]+", text))
 
 
 def _signed_token(token: str) -> bool:
