@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import heapq
 import math
+import multiprocessing
 import os
 import pickle
 import re
-from collections import defaultdict
-from collections.abc import Callable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +34,7 @@ RELATED = 4  # at most, per article
 MIN_SHARED = 2  # one shared keyword (重庆市, a reporter's name) is chance, not a related story
 MIN_SCORE = 0.02
 COMMON = 300  # a keyword in this many articles is too common to relate them (and too costly)
+PARALLEL_FROM = 400  # articles to cut before starting workers pays
 HAS_WORD = re.compile(r"[^\W\d_]")  # a letter or a Chinese character, not only digits and signs
 
 Keywords = tuple[tuple[str, float], ...]
@@ -68,20 +70,46 @@ def keywords(text: str, top: int = KEYWORDS, cut: Callable[[str], list[str]] = s
     jieba's stop words are English function words; a Latin word in Chinese news is rather a name
     (LNG, GDP), so none are dropped.
     """
-    idf = _idf()
-    freq: dict[str, float] = {}
-    for word in cut(text):
-        if len(word.strip()) >= 2:
-            freq[word] = freq.get(word, 0.0) + 1.0
-    total = sum(freq.values())  # numbers count here, as in jieba, so the weights are jieba's
-    weights = {word: count * idf.freq.get(word, idf.median) / total
-               for word, count in freq.items() if HAS_WORD.search(word)}
+    known = _word_idf()
+    total = 0.0  # numbers count here, as in jieba, so the weights are jieba's
+    scored: list[tuple[str, float, float]] = []
+    for word, count in Counter(cut(text)).items():  # first seen first, as jieba's dict
+        idf = known.get(word, _UNKNOWN)
+        if idf is _UNKNOWN:
+            idf = known[word] = _weighing(word)
+        if idf is not _SHORT:
+            total += count
+            if idf is not _NUMBER:
+                scored.append((word, float(count), idf))  # type: ignore[arg-type]
+    weights = {word: count * idf / total for word, count, idf in scored}
     ranked = sorted(weights, key=weights.__getitem__, reverse=True)  # stable: first seen first on ties
     return tuple((word, weights[word]) for word in ranked[:top])
 
 
+_SHORT, _NUMBER, _UNKNOWN = object(), object(), object()
+
+
+@lru_cache(maxsize=1)
+def _word_idf() -> dict[str, object]:
+    """Per word seen so far: its IDF, or _SHORT (not counted at all) or _NUMBER (counted, never a keyword)."""
+    return {}
+
+
+def _weighing(word: str) -> object:
+    if len(word.strip()) < 2:
+        return _SHORT
+    if not HAS_WORD.search(word):
+        return _NUMBER
+    idf = _idf()
+    return idf.freq.get(word, idf.median)
+
+
 def article_keywords(article: Article) -> Keywords:
-    return keywords(f"{article.title}\n{article.title}\n{article.text}")
+    return keywords(_text(article))
+
+
+def _text(article: Article) -> str:
+    return f"{article.title}\n{article.title}\n{article.text}"
 
 
 def related_cached(corpus: Corpus, folder: Path) -> dict[str, tuple[Article, ...]]:
@@ -99,10 +127,10 @@ def related_cached(corpus: Corpus, folder: Path) -> dict[str, tuple[Article, ...
         stored = {"vectors": {}, "result": {}}
     known: dict[str, tuple[str, dict[str, float]]] = stored["vectors"]
     urls = [Urls.article(a) for a in corpus.articles]
-    vectors = []
-    for url, article in zip(urls, corpus.articles, strict=True):
-        hit = known.get(url)
-        vectors.append(hit[1] if hit and hit[0] == article.digest else _normalised(article_keywords(article)))
+    hits = [known.get(url) for url in urls]
+    fresh = _vectors([a for a, hit in zip(corpus.articles, hits, strict=True) if not hit or hit[0] != a.digest])
+    vectors = [hit[1] if hit and hit[0] == a.digest else next(fresh)
+               for a, hit in zip(corpus.articles, hits, strict=True)]
     current = {url: (a.digest, v) for url, a, v in zip(urls, corpus.articles, vectors, strict=True)}
     changed = {url for url in current.keys() | known.keys() if known.get(url, ("",))[0] != current.get(url, ("",))[0]}
     old_result: dict[str, tuple[str, ...]] = stored["result"]
@@ -117,6 +145,34 @@ def related_cached(corpus: Corpus, folder: Path) -> dict[str, tuple[Article, ...
         _save(path, {"salt": salt, "vectors": current, "result": result})
     by_url = dict(zip(urls, corpus.articles, strict=True))
     return {url: tuple(by_url[other] for other in others) for url, others in result.items()}
+
+
+def _vectors(articles: list[Article]) -> Iterator[dict[str, float]]:
+    """Normalised keywords of the articles, in order; cut on every core when there are many.
+
+    Workers cut with the engine itself: the token cache's SQLite file stays in this process, and
+    the vectors are what is kept (by digest) anyway.
+    """
+    workers = min(os.cpu_count() or 1, 8)
+    if workers < 2 or len(articles) < PARALLEL_FROM:
+        return (_normalised(article_keywords(article)) for article in articles)
+    segment.flush()  # no SQLite connection crosses the fork
+    _TEXTS[:] = [_text(article) for article in articles]
+    try:
+        chunks = [range(start, min(start + 200, len(articles))) for start in range(0, len(articles), 200)]
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            done = [vector for part in pool.imap(_vectors_of, chunks) for vector in part]
+    finally:
+        _TEXTS.clear()
+    return iter(done)
+
+
+_TEXTS: list[str] = []  # forked workers inherit the texts instead of receiving them pickled
+
+
+def _vectors_of(indices: range) -> list[dict[str, float]]:
+    cut = segment.current().engine.cut
+    return [_normalised(keywords(_TEXTS[i], cut=cut)) for i in indices]
 
 
 def _load(path: Path) -> dict[str, Any]:

@@ -135,3 +135,16 @@ def test_incremental_related_equals_a_fresh_computation(tmp_path: Path) -> None:
     check()
     files[40].rename(files[40].with_name("renamed.md"))
     check()
+
+
+def test_keywords_cut_by_workers_give_the_same_related_articles(site: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cold build cuts on every core; the workers must find exactly what one process finds."""
+    monkeypatch.setattr(related, "PARALLEL_FROM", 1)
+    corpus = pipeline.load(site)
+    segment.configure(site, [c.name for c in corpus.contributors])
+    try:
+        assert related.related_cached(corpus, tmp_path / "cache") == related.related(corpus)
+        assert any(related.related(corpus).values())
+    finally:
+        segment.reset()
