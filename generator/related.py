@@ -52,9 +52,14 @@ def _idf() -> _Idf:
     import jieba
 
     path = Path(jieba.__file__).parent / "analyse" / "idf.txt"
-    pairs = (line.rsplit(" ", 1) for line in path.read_text(encoding="utf-8").splitlines())
-    raw = dict(pair for pair in pairs if len(pair) == 2)  # floats made on lookup: most are never needed
-    values = sorted(map(float, raw.values()))
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    parts = text.split()
+    if len(parts) == 2 * len(lines):  # "word weight" on every line, as jieba ships it: split in one go
+        raw = dict(zip(parts[0::2], parts[1::2], strict=True))
+    else:
+        raw = dict(pair for pair in (line.rsplit(" ", 1) for line in lines) if len(pair) == 2)
+    values = sorted(map(float, raw.values()))  # floats made on lookup: most are never needed
     return _Idf(_Floats(raw), values[len(values) // 2])
 
 
