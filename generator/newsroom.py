@@ -163,7 +163,7 @@ def update_index(site: Path, corpus: Corpus) -> Update:
             continue
         todo.append((key, digest, article))
     if todo or removed or changed_words:
-        writer = ix.writer(timeout=30.0)
+        writer = ix.writer(timeout=30.0, limitmb=400)  # whoosh spills postings to disk past this, one pickle each
         for key in removed:
             writer.delete_by_term("key", key)
         for key, _, article in todo:
