@@ -12,28 +12,29 @@ Results are deterministic: score, then newer first, then URL.
 
 from __future__ import annotations
 
-import heapq
+import importlib.util
 import math
 import multiprocessing
 import os
 import pickle
 import re
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from generator import segment
 from generator.corpus import Article, Corpus
+from generator.related_pairs import COMMON, Pairing, Table, table
 from generator.routes import Urls
 
 KEYWORDS = 12  # per article
 RELATED = 4  # at most, per article
-MIN_SHARED = 2  # one shared keyword (重庆市, a reporter's name) is chance, not a related story
-MIN_SCORE = 0.02
-COMMON = 300  # a keyword in this many articles is too common to relate them (and too costly)
+VERSION = "2"  # of what related.pickle holds
 PARALLEL_FROM = 400  # articles to cut before starting workers pays
 HAS_WORD = re.compile(r"[^\W\d_]")  # a letter or a Chinese character, not only digits and signs
 
@@ -49,9 +50,9 @@ class _Idf:
 @lru_cache(maxsize=1)
 def _idf() -> _Idf:
     """jieba's IDF table (jieba/analyse/idf.txt), read directly: importing jieba.analyse costs a second."""
-    import jieba
-
-    path = Path(jieba.__file__).parent / "analyse" / "idf.txt"
+    spec = importlib.util.find_spec("jieba")  # its file, without importing it (a second and more)
+    assert spec and spec.origin, "jieba is a dependency"
+    path = Path(spec.origin).parent / "analyse" / "idf.txt"
     text = path.read_text(encoding="utf-8")
     lines = text.splitlines()
     parts = text.split()
@@ -126,30 +127,53 @@ def related_cached(corpus: Corpus, folder: Path) -> dict[str, tuple[Article, ...
     """
     path = folder / "related.pickle"
     segmenter = segment.current()
-    salt = f"{segmenter.dictionary.fingerprint}:{segmenter.engine_name}:{KEYWORDS}:{RELATED}:{COMMON}"
+    salt = f"{VERSION}:{segmenter.dictionary.fingerprint}:{segmenter.engine_name}:{KEYWORDS}:{RELATED}:{COMMON}"
     stored = _load(path)
-    if stored.get("salt") != salt:
-        stored = {"vectors": {}, "result": {}}
-    known: dict[str, tuple[str, dict[str, float]]] = stored["vectors"]
+    old: Table | None = stored.get("table") if stored.get("salt") == salt else None
+    old_urls: list[str] = stored["urls"] if old is not None else []
+    old_digests: list[str] = stored["digests"] if old is not None else []
     urls = [Urls.article(a) for a in corpus.articles]
-    hits = [known.get(url) for url in urls]
-    fresh = _vectors([a for a, hit in zip(corpus.articles, hits, strict=True) if not hit or hit[0] != a.digest])
-    vectors = [hit[1] if hit and hit[0] == a.digest else next(fresh)
-               for a, hit in zip(corpus.articles, hits, strict=True)]
-    current = {url: (a.digest, v) for url, a, v in zip(urls, corpus.articles, vectors, strict=True)}
-    changed = {url for url in current.keys() | known.keys() if known.get(url, ("",))[0] != current.get(url, ("",))[0]}
-    old_result: dict[str, tuple[str, ...]] = stored["result"]
-    pairing = _Pairing(corpus.articles, urls, vectors)
-    if not old_result:
-        result = {url: pairing.best(number) for number, url in enumerate(urls)}
+    digests = [a.digest for a in corpus.articles]
+    if old is not None and urls == old_urls and digests == old_digests:  # nothing changed: the last result stands
+        return _articles(corpus, urls, stored["result"])
+    row_of = {url: number for number, url in enumerate(old_urls)}
+    rows: list[int | None] = [row_of.get(url) for url in urls]
+    rows = [row if row is not None and old_digests[row] == digest else None
+            for row, digest in zip(rows, digests, strict=True)]
+    fresh = _vectors([a for a, row in zip(corpus.articles, rows, strict=True) if row is None])
+    keywords = table([next(fresh) if row is None else row for row in rows], old)
+    pairing = Pairing(keywords, urls, [-a.date.toordinal() for a in corpus.articles])
+    result = np.full((len(urls), RELATED), -1, dtype=np.int64)
+    if old is None:
+        todo: Iterable[int] = range(len(urls))
     else:
-        affected = pairing.affected(changed, [v for _, v in known.values()], known, current)
-        position = {url: number for number, url in enumerate(urls)}
-        result = {url: pairing.best(position[url]) if url in affected else old_result[url] for url in urls}
-    if changed or not old_result:
-        _save(path, {"salt": salt, "vectors": current, "result": result})
-    by_url = dict(zip(urls, corpus.articles, strict=True))
-    return {url: tuple(by_url[other] for other in others) for url, others in result.items()}
+        old_to_new = np.array(_positions(old_urls, urls), dtype=np.int64)
+        kept = {row for row in rows if row is not None}
+        changed_old = [row for row in range(len(old_urls)) if row not in kept]
+        changed_new = [number for number, row in enumerate(rows) if row is None]
+        todo = sorted(pairing.affected(old, changed_old, changed_new, old_to_new))
+        before = np.array([row_of.get(url, -1) for url in urls], dtype=np.int64)  # edited or not
+        there = before >= 0
+        previous = np.asarray(stored["result"])[before[there]]
+        result[there] = np.where(previous >= 0, old_to_new[previous], -1)  # the affected are made again
+    for number in todo:
+        chosen = pairing.best(number, RELATED)
+        result[number] = -1
+        result[number, :len(chosen)] = chosen
+    _save(path, {"salt": salt, "urls": urls, "digests": digests, "table": keywords, "result": result})
+    return _articles(corpus, urls, result)
+
+
+def _positions(old_urls: list[str], urls: list[str]) -> list[int]:
+    """Where each old URL is now, -1 when gone."""
+    now = {url: number for number, url in enumerate(urls)}
+    return [now.get(url, -1) for url in old_urls]
+
+
+def _articles(corpus: Corpus, urls: list[str], result: Any) -> dict[str, tuple[Article, ...]]:
+    articles = corpus.articles
+    return {url: tuple(articles[other] for other in others if other >= 0)
+            for url, others in zip(urls, np.asarray(result).tolist(), strict=True)}
 
 
 def _vectors(articles: list[Article]) -> Iterator[dict[str, float]]:
@@ -200,75 +224,10 @@ def _save(path: Path, stored: dict[str, Any]) -> None:
 def related(corpus: Corpus, count: int = RELATED) -> dict[str, tuple[Article, ...]]:
     """For every article's URL, up to `count` related articles, most related first."""
     urls = [Urls.article(a) for a in corpus.articles]
-    pairing = _Pairing(corpus.articles, urls, [_normalised(article_keywords(a)) for a in corpus.articles])
-    by_url = dict(zip(urls, corpus.articles, strict=True))
-    return {url: tuple(by_url[o] for o in pairing.best(number, count)) for number, url in enumerate(urls)}
-
-
-def rarity(count: int, ceiling: int) -> float:
-    """How much a keyword found in `count` articles says: nothing once it is in `ceiling` articles.
-
-    The ceiling is the archive's size, or COMMON once the archive is larger: then a keyword's rarity
-    depends on its own count alone, and adding an article changes the scores of the articles that
-    share its keywords and of no others.
-    """
-    return math.log((ceiling + 1) / (count + 1)) if count < ceiling else 0.0
-
-
-def ceiling(size: int) -> int:
-    return min(size, COMMON)
-
-
-class _Pairing:
-    """Articles indexed by their keywords, to find each one's most related others."""
-
-    def __init__(self, articles: tuple[Article, ...], urls: list[str], vectors: list[dict[str, float]]) -> None:
-        self.urls, self.vectors = urls, vectors
-        self.postings: dict[str, list[int]] = defaultdict(list)
-        for number, vector in enumerate(vectors):
-            for word in vector:
-                self.postings[word].append(number)
-        # per keyword rare enough to matter: (article, its weight times the keyword's rarity)
-        self.ceiling = ceiling(len(vectors))
-        self.weighted = {word: [(other, vectors[other][word] * rarity(len(items), self.ceiling)) for other in items]
-                         for word, items in self.postings.items() if rarity(len(items), self.ceiling) > 0}
-        self.newest = [-article.date.toordinal() for article in articles]
-
-    def best(self, number: int, count: int = RELATED) -> tuple[str, ...]:
-        scores: dict[int, float] = defaultdict(float)
-        shared: dict[int, int] = defaultdict(int)
-        for word, weight in self.vectors[number].items():
-            for other, other_weight in self.weighted.get(word, ()):
-                scores[other] += weight * other_weight
-                shared[other] += 1
-        candidates = [other for other, score in scores.items()
-                      if other != number and score >= MIN_SCORE and shared[other] >= MIN_SHARED]
-        chosen = heapq.nsmallest(count, candidates,
-                                 key=lambda other: (-round(scores[other], 9), self.newest[other], self.urls[other]))
-        return tuple(self.urls[other] for other in chosen)
-
-    def affected(self, changed: set[str], old_vectors: list[dict[str, float]],
-                 old: dict[str, tuple[str, dict[str, float]]], new: dict[str, tuple[str, dict[str, float]]]
-                 ) -> set[str]:
-        """Articles whose related list may differ from the last build's, given the changed URLs."""
-        if ceiling(len(old)) != self.ceiling:  # a small archive: every keyword's rarity moved
-            return set(self.urls)
-        old_counts: dict[str, int] = defaultdict(int)
-        for vector in old_vectors:
-            for word in vector:
-                old_counts[word] += 1
-        old_postings: dict[str, set[str]] = defaultdict(set)
-        words = {w for url in changed for entry in (old.get(url), new.get(url)) if entry for w in entry[1]}
-        for url, (_, vector) in old.items():
-            for word in words & vector.keys():
-                old_postings[word].add(url)
-        affected = {url for url in changed if url in new}
-        for word in words:
-            if old_counts[word] >= self.ceiling and len(self.postings.get(word, ())) >= self.ceiling:
-                continue  # too common before and after: it scores nothing for anyone
-            affected |= {url for url in old_postings[word] if url in new}
-            affected |= {self.urls[number] for number in self.postings.get(word, ())}
-        return affected
+    keywords = table([_normalised(article_keywords(a)) for a in corpus.articles])
+    pairing = Pairing(keywords, urls, [-a.date.toordinal() for a in corpus.articles])
+    articles = corpus.articles
+    return {url: tuple(articles[other] for other in pairing.best(number, count)) for number, url in enumerate(urls)}
 
 
 def _normalised(pairs: Keywords) -> dict[str, float]:

@@ -1,0 +1,186 @@
+"""Pairing articles by shared keywords (相关报道), over a compact table of every article's keywords.
+
+The table holds all keyword vectors in three flat arrays (CSR): article i's keywords are
+words[offsets[i]:offsets[i + 1]] with their weights, word ids into one vocabulary. At 100,000
+articles that is three arrays to load and save, where a dict per article was a million objects;
+an edit then costs the articles it touches, not the whole archive.
+
+Scores are summed in exactly the order, and with exactly the float operations, of the plain
+algorithm (for each keyword of the article, for each other article holding it, in article order),
+so the result does not depend on how it was computed: related.related() is the reference.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+MIN_SHARED = 2  # one shared keyword (重庆市, a reporter's name) is chance, not a related story
+MIN_SCORE = 0.02
+COMMON = 300  # a keyword in this many articles is too common to relate them (and too costly)
+
+Vector = dict[str, float]
+Ints = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
+
+
+def rarity(count: int, ceiling: int) -> float:
+    """How much a keyword found in `count` articles says: nothing once it is in `ceiling` articles.
+
+    The ceiling is the archive's size, or COMMON once the archive is larger: then a keyword's rarity
+    depends on its own count alone, and adding an article changes the scores of the articles that
+    share its keywords and of no others.
+    """
+    return math.log((ceiling + 1) / (count + 1)) if count < ceiling else 0.0
+
+
+def ceiling(size: int) -> int:
+    return min(size, COMMON)
+
+
+@dataclass(frozen=True)
+class Table:
+    """Every article's keyword vector: ids into `vocabulary`, weights, CSR by article."""
+
+    vocabulary: list[str]
+    offsets: Ints  # len = articles + 1
+    words: Ints
+    weights: Floats
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def row(self, number: int) -> Vector:
+        start, end = int(self.offsets[number]), int(self.offsets[number + 1])
+        return dict(zip([self.vocabulary[w] for w in self.words[start:end].tolist()],
+                        self.weights[start:end].tolist(), strict=True))
+
+    def holding(self, word_ids: Iterable[int]) -> Ints:
+        """The articles whose vector holds any of the words."""
+        entries = np.flatnonzero(np.isin(self.words, np.fromiter(word_ids, dtype=np.int64)))
+        return np.unique(np.searchsorted(self.offsets, entries, side="right") - 1)
+
+    def counts(self) -> Ints:
+        return np.bincount(self.words, minlength=len(self.vocabulary))
+
+
+def table(rows: Sequence[Vector | int], old: Table | None = None) -> Table:
+    """A table of the given vectors, each either a new vector or the number of a row of `old`.
+
+    Rows of `old` keep their word ids: its vocabulary is extended, never reordered.
+    """
+    vocabulary = list(old.vocabulary) if old is not None else []
+    ids: dict[str, int] | None = None
+    words: list[Ints] = []
+    weights: list[Floats] = []
+    lengths = np.zeros(len(rows), dtype=np.int64)
+    first = last = -1  # a run of consecutive rows of `old`, copied as one slice
+
+    def flush() -> None:
+        if old is not None and first < last:
+            start, end = int(old.offsets[first]), int(old.offsets[last])
+            words.append(old.words[start:end])
+            weights.append(old.weights[start:end])
+
+    for number, row in enumerate(rows):
+        if isinstance(row, int):
+            if row != last:
+                flush()
+                first = row
+            last = row + 1
+            continue
+        flush()
+        first = last = -1
+        if ids is None:
+            ids = {word: i for i, word in enumerate(vocabulary)}
+        for word in row:
+            if word not in ids:
+                ids[word] = len(vocabulary)
+                vocabulary.append(word)
+        words.append(np.array([ids[word] for word in row], dtype=np.int64))
+        weights.append(np.array(list(row.values()), dtype=np.float64))
+        lengths[number] = len(row)
+    flush()
+    if old is not None:
+        reused = np.array([row if isinstance(row, int) else -1 for row in rows], dtype=np.int64)
+        mask = reused >= 0
+        lengths[mask] = (old.offsets[1:] - old.offsets[:-1])[reused[mask]]
+    offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return Table(vocabulary,
+                 offsets,
+                 np.concatenate(words) if words else np.zeros(0, dtype=np.int64),
+                 np.concatenate(weights) if weights else np.zeros(0, dtype=np.float64))
+
+
+class Pairing:
+    """Articles indexed by their keywords, to find each one's most related others."""
+
+    def __init__(self, keywords: Table, urls: Sequence[str], newest: Sequence[int]) -> None:
+        self.table, self.urls, self.newest = keywords, urls, newest
+        self.ceiling = ceiling(len(keywords))
+        counts = keywords.counts()
+        self.count = counts
+        # the articles holding each word, in article order (a stable sort of the article-ordered rows)
+        order = np.argsort(keywords.words, kind="stable")
+        articles = np.repeat(np.arange(len(keywords), dtype=np.int64), np.diff(keywords.offsets))
+        self.starts = np.zeros(len(counts) + 1, dtype=np.int64)
+        np.cumsum(counts, out=self.starts[1:])
+        by_count = np.array([rarity(c, self.ceiling) for c in range(self.ceiling + 1)], dtype=np.float64)
+        word_rarity = by_count[np.minimum(counts, self.ceiling)]
+        self.rare = (word_rarity > 0).tolist()
+        self.holders = articles[order]
+        # per entry: that article's weight times the keyword's rarity
+        self.weighted = keywords.weights[order] * word_rarity[keywords.words[order]]
+
+    def best(self, number: int, count: int) -> list[int]:
+        start, end = int(self.table.offsets[number]), int(self.table.offsets[number + 1])
+        holders: list[Ints] = []
+        parts: list[Floats] = []
+        for word, weight in zip(self.table.words[start:end].tolist(), self.table.weights[start:end].tolist(),
+                                strict=True):
+            if self.rare[word]:
+                first, last = self.starts[word], self.starts[word + 1]
+                holders.append(self.holders[first:last])
+                parts.append(weight * self.weighted[first:last])
+        if not holders:
+            return []
+        others, inverse = np.unique(np.concatenate(holders), return_inverse=True)
+        scores = np.zeros(len(others), dtype=np.float64)
+        np.add.at(scores, inverse, np.concatenate(parts))  # in order, one addition at a time
+        shared = np.bincount(inverse, minlength=len(others))
+        keep = (shared >= MIN_SHARED) & (scores >= MIN_SCORE) & (others != number)
+        candidates = zip(others[keep].tolist(), scores[keep].tolist(), strict=True)
+        chosen = heapq.nsmallest(count, candidates,
+                                 key=lambda pair: (-round(pair[1], 9), self.newest[pair[0]], self.urls[pair[0]]))
+        return [other for other, _ in chosen]
+
+    def affected(self, old: Table, changed_old: Sequence[int], changed_new: Sequence[int],
+                 old_to_new: Ints) -> set[int]:
+        """Articles whose related list may differ from the last build's.
+
+        changed_old / changed_new: rows of the old table and of this one whose article changed (added,
+        edited, deleted); old_to_new maps an old row to this table's row, -1 when it is gone.
+        """
+        if ceiling(len(old)) != self.ceiling:  # a small archive: every keyword's rarity moved
+            return set(range(len(self.table)))
+        words = {w for number in changed_old for w in _ids(old, number)}
+        words |= {w for number in changed_new for w in _ids(self.table, number)}
+        old_counts = old.counts()
+        words = {w for w in words
+                 if (old_counts[w] if w < len(old_counts) else 0) < self.ceiling or self.count[w] < self.ceiling}
+        affected = set(changed_new)
+        if words:
+            moved = old_to_new[old.holding(words)]
+            affected |= set(moved[moved >= 0].tolist())
+            affected |= set(self.table.holding(words).tolist())
+        return affected
+
+
+def _ids(keywords: Table, number: int) -> list[int]:
+    return keywords.words[keywords.offsets[number]:keywords.offsets[number + 1]].tolist()  # type: ignore[no-any-return]
