@@ -19,6 +19,54 @@ class Photo:
     src: str = ""
 
 
+class Body:
+    """An article's body as HTML and as plain text: held in memory while new, read back when needed.
+
+    The bodies are most of an archive's size (a hundred thousand articles: over a gigabyte as Python
+    text, twice over), yet a build that changes little reads few of them. Once the build cache has
+    stored them (cache.py), each is read from its place in a month's file on every use, not kept.
+    """
+
+    __slots__ = ("_html", "_text", "_where")
+
+    def __init__(self, html: str = "", text: str = "") -> None:
+        self._html: str | None = html
+        self._text: str | None = text
+        self._where: tuple[str, int, int, int] | None = None  # file, offset, bytes of HTML, bytes of text
+
+    @property
+    def html(self) -> str:
+        return self._html if self._html is not None else self._read()[0]
+
+    @property
+    def text(self) -> str:
+        return self._text if self._text is not None else self._read()[1]
+
+    def stored(self, path: str, offset: int, html_size: int, text_size: int) -> None:
+        """The body is now at `offset` in `path`: let go of the text in memory."""
+        self._where = (path, offset, html_size, text_size)
+        self._html = self._text = None
+
+    def _read(self) -> tuple[str, str]:
+        assert self._where is not None
+        path, offset, html_size, text_size = self._where
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            data = handle.read(html_size + text_size)
+        return data[:html_size].decode("utf-8"), data[html_size:].decode("utf-8")
+
+    def __getstate__(self) -> object:
+        # stored: only where it is (the point of the month files); otherwise the text itself
+        return ("at", self._where) if self._where is not None else ("is", self._html, self._text)
+
+    def __setstate__(self, state: tuple[object, ...]) -> None:
+        if state[0] == "at":
+            self._html = self._text = None
+            self._where = state[1]  # type: ignore[assignment]
+        else:
+            self._html, self._text, self._where = state[1], state[2], None  # type: ignore[assignment]
+
+
 @dataclass(frozen=True)
 class Article:
     source: str  # path of the article file, for messages
@@ -36,9 +84,17 @@ class Article:
     kind: str = "news"
     photos: tuple[Photo, ...] = ()
     tags: tuple[str, ...] = ()
-    body_html: str = ""
-    text: str = ""  # plain text of the body, for search and feeds' summaries
+    body: Body = field(default_factory=Body, compare=False, repr=False)  # the digest stands for it
     digest: str = ""  # content hash of the source file
+
+    @property
+    def body_html(self) -> str:
+        return self.body.html
+
+    @property
+    def text(self) -> str:
+        """Plain text of the body, for search, summaries and related articles."""
+        return self.body.text
 
     @property
     def sort_key(self) -> tuple[dt.date, int, int, str]:

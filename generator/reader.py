@@ -19,7 +19,7 @@ import yaml
 from generator import markup
 from generator.byline import ROLES, Person, parse_byline
 from generator.config import SiteConfig
-from generator.corpus import KINDS, Article, Photo
+from generator.corpus import KINDS, Article, Body, Photo
 from generator.errors import Problem
 from generator.slugs import RESERVED, slugify
 
@@ -160,8 +160,7 @@ def read_article(
         kind=kind,
         photos=photos,
         tags=tuple(fields.strings("tags")),
-        body_html=body_html,
-        text=markup.to_text(body_html),
+        body=Body(body_html, markup.to_text(body_html)),
         digest=hashlib.sha1(raw).hexdigest(),
     )
 
