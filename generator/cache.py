@@ -55,16 +55,19 @@ class Cache:
         """Parsed articles by path, with the (mtime, size) stamp of the file they were parsed from.
 
         Stored in two files per issue month, so an edit rewrites one month, not the whole cache: the
-        articles without their bodies (YYYY-MM.pickle), and the bodies (YYYY-MM.bodies), which the
-        articles read on use (corpus.Body). A month's two files name the same random token, so a pair
-        left mismatched by an interrupted build is not used.
+        articles without their bodies (YYYY-MM.pickle), and the bodies (YYYY-MM-<token>.bodies), which
+        the articles read on use (corpus.Body). A bodies file is named after a random token that its
+        month's articles record, and never rewritten in place: a pair left mismatched by an interrupted
+        build is not used, and articles loaded by an earlier build fail to read rather than read another
+        article's body.
         """
         merged: dict[str, tuple[tuple[int, int], Article]] = {}
         folder = self.folder / "articles"
         for path in sorted(folder.glob("*.pickle")) if folder.is_dir() else ():
             stored = self._read(f"articles/{path.name}")
             if (isinstance(stored, tuple) and len(stored) == 4 and stored[0] == self.salt
-                    and _holds(stored[2], stored[1], self._bodies(path.stem))):
+                    and isinstance(stored[1], bytes)
+                    and _holds(stored[1], stored[2], self._bodies(path.stem, stored[1]))):
                 merged.update(stored[3])
         return merged
 
@@ -83,11 +86,16 @@ class Cache:
                 self._save_month(month, entries)
         for month in before.keys() - months.keys():
             (self.folder / "articles" / f"{month}.pickle").unlink(missing_ok=True)
-            Path(self._bodies(month)).unlink(missing_ok=True)
+            self._drop_bodies(month, keep="")
 
-    def _bodies(self, month: str) -> str:
+    def _bodies(self, month: str, token: bytes) -> str:
         # absolute: the articles read their bodies from it wherever the build was started
-        return str((self.folder / "articles" / f"{month}.bodies").resolve())
+        return str((self.folder / "articles" / f"{month}-{token.hex()}.bodies").resolve())
+
+    def _drop_bodies(self, month: str, keep: str) -> None:
+        for path in (self.folder / "articles").glob(f"{month}-*.bodies"):
+            if str(path.resolve()) != keep:
+                path.unlink(missing_ok=True)
 
     def _save_month(self, month: str, entries: dict[str, tuple[tuple[int, int], Article]]) -> None:
         token = os.urandom(16)
@@ -98,13 +106,14 @@ class Cache:
             parts += (html, text)
             places.append((article.body, offset, len(html), len(text)))
             offset += len(html) + len(text)
-        bodies = self._bodies(month)
+        bodies = self._bodies(month, token)
         with open(f"{bodies}.tmp", "wb") as handle:
             handle.write(b"".join(parts))
         os.replace(f"{bodies}.tmp", bodies)
         for body, start, html_size, text_size in places:
             body.stored(bodies, start, html_size, text_size)
         self._write(f"articles/{month}.pickle", (self.salt, token, bodies, entries))
+        self._drop_bodies(month, keep=bodies)
 
     def names(self) -> dict[str, str]:
         """person_slug() of every name seen by earlier builds."""
@@ -152,9 +161,9 @@ class Manifest:
     pages: list[str] = field(default_factory=list)
 
 
-def _holds(token: object, path: object, expected: str) -> bool:
+def _holds(token: bytes, path: object, expected: str) -> bool:
     """Whether the bodies file at `expected` is the one a month's articles were stored with."""
-    if not isinstance(token, bytes) or path != expected:
+    if path != expected:
         return False
     try:
         with open(expected, "rb") as handle:

@@ -144,12 +144,15 @@ class Corpus:
     config: SiteConfig
     articles: tuple[Article, ...]  # printed order, oldest issue first
     contributors: tuple[Contributor, ...]
+    # content/'s other files (photos beside their articles): path relative to content/, (mtime ns, size)
+    files: tuple[tuple[str, tuple[int, int]], ...] = ()
     _by_date: dict[dt.date, Issue] = field(repr=False, compare=False, default_factory=dict)
     _people: dict[str, Contributor] = field(repr=False, compare=False, default_factory=dict)
     _sections: dict[Section, tuple[Article, ...]] = field(repr=False, compare=False, default_factory=dict)
 
     @classmethod
-    def build(cls, config: SiteConfig, articles: list[Article], person_slugs: dict[str, str]) -> Corpus:
+    def build(cls, config: SiteConfig, articles: list[Article], person_slugs: dict[str, str],
+              files: tuple[tuple[str, tuple[int, int]], ...] = ()) -> Corpus:
         ordered = tuple(sorted(articles, key=lambda a: a.sort_key))
         credits: dict[str, list[Credit]] = defaultdict(list)
         for article in reversed(ordered):
@@ -167,7 +170,7 @@ class Corpus:
         for date in sorted(issues, reverse=True):
             for article in issues[date].articles:
                 sections[article.section].append(article)
-        return cls(config, ordered, contributors, issues, {c.name: c for c in contributors},
+        return cls(config, ordered, contributors, files, issues, {c.name: c for c in contributors},
                    {section: tuple(items) for section, items in sections.items()})
 
     @property

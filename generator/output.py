@@ -16,7 +16,7 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -66,6 +66,15 @@ class Staging:
                 if name.startswith(".") or skip_suffix and name.endswith(skip_suffix):
                     continue
                 self.write((Path(prefix) / relative / name).as_posix(), (base / name).read_bytes())
+
+    def copy_files(self, source: Path, files: Iterable[tuple[str, tuple[int, int]]]) -> None:
+        """Copy files (path relative to `source`, (mtime ns, size)), reading only those whose stamp moved.
+
+        Keyed by stamp, not content as copy_tree does: an archive's photos are many and large.
+        """
+        for relative, (mtime, size) in files:
+            if not (self.fresh(relative, f"stamp:{mtime}:{size}") and self.incremental):
+                self.put(relative, (source / relative).read_bytes())
 
     @property
     def reused(self) -> int:

@@ -21,7 +21,7 @@ from generator.config import load_config
 from generator.corpus import Corpus
 from generator.errors import ContentError
 from generator.output import Staging, staged
-from generator.reader import read_content
+from generator.reader import read_content, scan
 from generator.render import PROJECT, environment, render_page, template_keys
 from generator.routes import Page, plan
 from generator.slugs import person_slug, unique_slugs
@@ -48,7 +48,8 @@ def load(site: Path, cache: Cache | None = None) -> Corpus:
     """Read and validate everything; raises ContentError with every problem found."""
     config = load_config(site)
     cached = cache.articles() if cache else {}
-    articles, problems, entries = read_content(site, config, cached)
+    files = scan(site / "content")
+    articles, problems, entries = read_content(site, config, cached, files)
     problems += segment.read_dictionary(site)[1]
     if problems:
         raise ContentError(problems)
@@ -59,7 +60,7 @@ def load(site: Path, cache: Cache | None = None) -> Corpus:
     if cache and not known.keys() >= set(names):
         known = {**known, **{name: person_slug(name) for name in names if name not in known}}
         cache.save_names(known)
-    return Corpus.build(config, articles, unique_slugs(names, known))
+    return Corpus.build(config, articles, unique_slugs(names, known), tuple(files.others))
 
 
 def build(site: Path, output: Path, progress: Progress | None = None) -> Report:
@@ -79,7 +80,7 @@ def build(site: Path, output: Path, progress: Progress | None = None) -> Report:
     with staged(output, manifest.files, manifest.folders) as staging:
         for directory in dict.fromkeys([(PROJECT / "static").resolve(), (site / "static").resolve()]):
             staging.copy_tree(directory, prefix="static")
-        staging.copy_tree(site / "content", skip_suffix=".md")
+        staging.copy_files(site / "content", corpus.files)
         started = report.timed("copy", started)
         previous = staging.previous
         if manifest.pages_from == pages_from and all(url in previous for url in manifest.pages):
