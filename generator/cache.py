@@ -175,35 +175,51 @@ def _holds(token: bytes, path: object, expected: str) -> bool:
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_LONG = 16  # a longer collection in a context is shared by many pages (a list's page URLs, a person's credits)
+
+
 def signature(value: Any, memo: dict[int, Any] | None = None) -> Any:
     """A stable, hashable stand-in for a page's context.
 
-    Shared objects (an issue, a person with all their credits) appear in many pages' contexts: the
-    signature of a dataclass holding a collection is reduced to a digest once per build, through `memo`.
+    Shared objects (an issue, a person with all their credits, the URLs of a list's pages) appear in
+    many pages' contexts: the signature of a dataclass holding a collection, and of a long collection,
+    is reduced to a digest once per build, through `memo` (by id: they live as long as the pages do).
+    Every page is keyed on every build that changes anything, so this is written for speed: exact
+    types first, in the order of how often they occur.
     """
-    if isinstance(value, Article):
+    kind = type(value)
+    if kind is Article:
         # everything an article is follows from its file's bytes, its path and the site's config
-        return ("A", value.digest, value.slug, value.date.isoformat())
-    if value is None or isinstance(value, str | int | float | bool):
+        return f"\0A{value.digest}{value.date.isoformat()}{value.slug}"
+    if kind in _SCALARS:
         return value
-    if isinstance(value, dt.date):
+    if kind is tuple or kind is list:
+        if memo is None or len(value) <= _LONG:
+            return tuple([signature(item, memo) for item in value])
+        found = memo.get(id(value))
+        if found is None:
+            memo[id(value)] = found = ("*", key(*[signature(item, memo) for item in value]))
+        return found
+    if kind is dict:
+        return tuple([(k, signature(item, memo)) for k, item in sorted(value.items())])
+    if kind is dt.date:
         return value.isoformat()
-    if isinstance(value, dict):
-        return tuple((k, signature(item, memo)) for k, item in sorted(value.items()))
-    if isinstance(value, list | tuple | range):
-        return tuple(signature(item, memo) for item in value)
+    if kind is range:
+        return tuple(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         if memo is not None and id(value) in memo:
             return memo[id(value)]
-        kind = type(value)
         if kind not in _FIELDS:
             _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value) if not f.name.startswith("_"))
         values = [getattr(value, name) for name in _FIELDS[kind]]
-        fields = tuple(signature(item, memo) for item in values)
+        fields = tuple([signature(item, memo) for item in values])
         if memo is None or not any(isinstance(item, tuple) and len(item) > 4 for item in values):
             return (kind.__name__, *fields)
         memo[id(value)] = result = (kind.__name__, key(*fields))
         return result
+    if isinstance(value, str | int | float | bool):  # a subclass, such as an enum's member
+        return value
     raise TypeError(f"no signature for {type(value).__name__}")
 
 
