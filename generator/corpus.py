@@ -165,7 +165,7 @@ class Corpus:
         by_date: dict[dt.date, list[Article]] = defaultdict(list)
         for article in ordered:
             by_date[article.date].append(article)
-        issues = {date: Issue(date, tuple(items)) for date, items in by_date.items()}
+        issues = {date: Issue(date, tuple(by_date[date])) for date in sorted(by_date)}
         sections: dict[Section, list[Article]] = {section: [] for section in config.sections}
         for date in sorted(issues, reverse=True):
             for article in issues[date].articles:
@@ -175,8 +175,8 @@ class Corpus:
 
     @property
     def issues(self) -> tuple[Issue, ...]:
-        """Oldest first."""
-        return tuple(self._by_date[date] for date in sorted(self._by_date))
+        """Oldest first (build() fills _by_date in date order)."""
+        return tuple(self._by_date.values())
 
     def issue(self, date: dt.date) -> Issue | None:
         return self._by_date.get(date)
