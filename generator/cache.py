@@ -14,7 +14,9 @@ import datetime as dt
 import hashlib
 import os
 import pickle
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -172,9 +174,8 @@ def _holds(token: bytes, path: object, expected: str) -> bool:
         return False
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
+# per dataclass: its public fields' values in one call, and which of them are declared as tuples
+_FIELDS: dict[type, tuple[Callable[[Any], tuple[Any, ...]], tuple[int, ...]]] = {}
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 _LONG = 16  # a longer collection in a context is shared by many pages (a list's page URLs, a person's credits)
 
@@ -191,7 +192,12 @@ def signature(value: Any, memo: dict[int, Any] | None = None) -> Any:
     kind = type(value)
     if kind is Article:
         # everything an article is follows from its file's bytes, its path and the site's config
-        return f"\0A{value.digest}{value.date.isoformat()}{value.slug}"
+        if memo is None:
+            return f"\0A{value.digest}{value.date.isoformat()}{value.slug}"
+        found = memo.get(id(value))
+        if found is None:
+            memo[id(value)] = found = f"\0A{value.digest}{value.date.isoformat()}{value.slug}"
+        return found
     if kind in _SCALARS:
         return value
     if kind is tuple or kind is list:
@@ -211,16 +217,26 @@ def signature(value: Any, memo: dict[int, Any] | None = None) -> Any:
         if memo is not None and id(value) in memo:
             return memo[id(value)]
         if kind not in _FIELDS:
-            _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value) if not f.name.startswith("_"))
-        values = [getattr(value, name) for name in _FIELDS[kind]]
+            _FIELDS[kind] = _fields(kind)
+        getter, tuples = _FIELDS[kind]
+        values = getter(value)
         fields = tuple([signature(item, memo) for item in values])
-        if memo is None or not any(isinstance(item, tuple) and len(item) > 4 for item in values):
+        if memo is None or not any(type(values[i]) is tuple and len(values[i]) > 4 for i in tuples):
             return (kind.__name__, *fields)
         memo[id(value)] = result = (kind.__name__, key(*fields))
         return result
     if isinstance(value, str | int | float | bool):  # a subclass, such as an enum's member
         return value
     raise TypeError(f"no signature for {type(value).__name__}")
+
+
+def _fields(kind: type) -> tuple[Callable[[Any], tuple[Any, ...]], tuple[int, ...]]:
+    fields = [f for f in dataclasses.fields(kind) if not f.name.startswith("_")]
+    names = [f.name for f in fields]
+    getter = attrgetter(*names) if len(names) > 1 else (lambda value: tuple(getattr(value, n) for n in names))
+    # annotations are strings here (postponed evaluation), so "tuple[...]" is read from the text
+    tuples = tuple(index for index, f in enumerate(fields) if str(f.type).startswith("tuple"))
+    return getter, tuples
 
 
 def key(*parts: Any) -> str:

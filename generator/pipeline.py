@@ -2,7 +2,9 @@
 
 Every output file has a key (cache.key) made from what it depends on; a file whose key is unchanged
 since the last build into the same folder is neither rendered nor written, so an incremental build
-gives exactly what a cold build gives, only faster. Pages are rendered by forked workers on every
+gives exactly what a cold build gives, only faster. When nothing the pages and feeds are made from
+has changed (the code, configuration, templates, articles and bylines), they are not even planned or
+keyed: the record of the last build vouches for them. Pages are rendered by forked workers on every
 core when there are enough of them.
 """
 
