@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -50,9 +51,7 @@ class Body:
     def _read(self) -> tuple[str, str]:
         assert self._where is not None
         path, offset, html_size, text_size = self._where
-        with open(path, "rb") as handle:
-            handle.seek(offset)
-            data = handle.read(html_size + text_size)
+        data = os.pread(_descriptor(path), html_size + text_size, offset)
         return data[:html_size].decode("utf-8"), data[html_size:].decode("utf-8")
 
     def __getstate__(self) -> object:
@@ -65,6 +64,20 @@ class Body:
             self._where = state[1]  # type: ignore[assignment]
         else:
             self._html, self._text, self._where = state[1], state[2], None  # type: ignore[assignment]
+
+
+_OPEN: dict[str, int] = {}  # the bodies file read last: articles are mostly read in date order
+
+
+def _descriptor(path: str) -> int:
+    """An open descriptor for a bodies file, read with pread: its offset is never moved, so forked
+    workers that inherit it do not disturb each other. A bodies file is never rewritten (cache.py)."""
+    if path not in _OPEN:
+        for descriptor in _OPEN.values():
+            os.close(descriptor)
+        _OPEN.clear()
+        _OPEN[path] = os.open(path, os.O_RDONLY)
+    return _OPEN[path]
 
 
 @dataclass(frozen=True)
