@@ -10,10 +10,12 @@ core when there are enough of them.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,7 +72,19 @@ def build(site: Path, output: Path, progress: Progress | None = None) -> Report:
     started = time.perf_counter()
     site_key = key(code_version(), *(_bytes(site / name) for name in ("site.yaml", "dictionary.txt")))
     cache = Cache(site, site_key)
-    corpus = load(site, cache)
+    with _collector_paused():
+        corpus = load(site, cache)
+    # the corpus lives as long as the build: leave it out of every later collection (and out of the
+    # forked workers' copied pages, which a collection's visit would otherwise dirty)
+    gc.freeze()
+    try:
+        return _build(site, output, site_key, cache, corpus, report, started, progress)
+    finally:
+        gc.unfreeze()
+
+
+def _build(site: Path, output: Path, site_key: str, cache: Cache, corpus: Corpus, report: Report,
+           started: float, progress: Progress | None) -> Report:
     started = report.timed("read", started)
     segment.configure(site, [person.name for person in corpus.contributors])
     env = environment(site)
@@ -119,18 +133,19 @@ def _pages_and_feeds(site: Path, corpus: Corpus, templates: dict[str, str], site
     finally:
         segment.flush()
     started = report.timed("related", started)
-    pages = plan(corpus, related_articles)
-    report.pages = len(pages)
     # keyed here, not in the workers: a worker that walks every page's context touches (and so copies)
     # most of the parent's memory; most pages of an incremental build are never rendered
     memo: dict[int, object] = {}
     previous = staging.previous
     stale = []
-    for index, page in enumerate(pages):
-        page_key = key(site_key, templates.get(page.template), page.feed, signature(page.context, memo))
-        staging.keys[page.url] = page_key
-        if previous.get(page.url) != page_key:
-            stale.append(index)
+    with _collector_paused():
+        pages = plan(corpus, related_articles)
+        for index, page in enumerate(pages):
+            page_key = key(site_key, templates.get(page.template), page.feed, signature(page.context, memo))
+            staging.keys[page.url] = page_key
+            if previous.get(page.url) != page_key:
+                stale.append(index)
+    report.pages = len(pages)
     _render_all(site, pages, stale, corpus, staging, progress)
     started = report.timed("render", started)
     made = [page.url for page in pages]
@@ -163,6 +178,22 @@ def _search_index(corpus: Corpus, staging: Staging, cache: Cache, site_key: str)
         return inputs
     search_index.write(corpus, staging)  # the segmenter is still configured: site words, token cache
     return inputs
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a great many lasting objects are made (the corpus, the plan).
+
+    Each full collection visits every object made so far: at 100,000 articles the collections, not the
+    work, took most of reading the cache and building the corpus. What is made here holds no cycles.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _bytes(path: Path) -> bytes:
