@@ -27,6 +27,10 @@ class Run:
     exit_status: int
     load: float = 0.0  # the machine's 1-minute load average when the run started (it is shared)
     cpu_seconds: float = 0.0  # user + system time of the child and the children it waited for
+    # forked workers share the parent's pages copy-on-write: the RSS sum counts those once per worker,
+    # the proportional set size (PSS) splits each shared page among its sharers, so it sums honestly
+    peak_pss_mb: float = 0.0  # the tree's PSS, sampled every 100 ms
+    peak_process_mb: float = 0.0  # the largest single process's own peak RSS (VmHWM)
 
     @property
     def pages_per_second(self) -> float:
@@ -36,13 +40,33 @@ class Run:
         return {**asdict(self), "pages_per_second": round(self.pages_per_second, 1)}
 
 
+@dataclass(frozen=True)
+class Usage:
+    """What one child process and those it started took."""
+
+    seconds: float  # wall
+    peak_rss_mb: float  # the tree's RSS summed (shared pages counted once per process), or wait4's if larger
+    peak_pss_mb: float  # the tree's PSS summed: shared pages split among their sharers
+    peak_process_mb: float  # the largest single process's peak RSS
+    exit_status: int
+    cpu_seconds: float
+
+
 def timed(command: list[str], cwd: Path, log: Path) -> tuple[float, float, int, float]:
-    """(wall seconds, peak RSS in MB, exit status, CPU seconds) of a child process and those it starts.
+    """(wall seconds, peak RSS in MB, exit status, CPU seconds): see usage()."""
+    used = usage(command, cwd, log)
+    return used.seconds, used.peak_rss_mb, used.exit_status, used.cpu_seconds
+
+
+def usage(command: list[str], cwd: Path, log: Path) -> Usage:
+    """Wall time, memory and CPU time of a child process and those it starts.
 
     CPU time is what other users of a shared machine disturb least; wall time is what an editor waits.
 
     wait4 gives the child's own maximum RSS (and that of its largest reaped child); worker pools run at
     the same time, so the tree's resident memory is also summed every 20 ms and the larger is kept.
+    Forked workers share most of the parent's pages, which that sum counts once per worker; the tree's
+    PSS (/proc/PID/smaps_rollup, every 100 ms: reading it walks the page tables) does not.
     """
     with log.open("ab") as sink:
         sink.write(f"$ {' '.join(command)}\n".encode())
@@ -51,23 +75,32 @@ def timed(command: list[str], cwd: Path, log: Path) -> tuple[float, float, int, 
         child = subprocess.Popen(command, cwd=cwd, stdout=sink, stderr=subprocess.STDOUT)
         sampler = _TreeSampler(child.pid)
         sampler.start()
-        _, status, usage = os.wait4(child.pid, 0)
+        _, status, rusage = os.wait4(child.pid, 0)
         seconds = time.perf_counter() - started
         sampler.stop()
         child.returncode = os.waitstatus_to_exitcode(status)  # already reaped; keep Popen consistent
-    peak_kb = max(usage.ru_maxrss, sampler.peak_kb)
-    return seconds, peak_kb / 1024, child.returncode, usage.ru_utime + usage.ru_stime
+    peak_kb = max(rusage.ru_maxrss, sampler.peak_kb)
+    process_kb = max(rusage.ru_maxrss, sampler.process_kb)
+    return Usage(seconds, peak_kb / 1024, sampler.pss_kb / 1024, process_kb / 1024, child.returncode,
+                 rusage.ru_utime + rusage.ru_stime)
 
 
 class _TreeSampler(threading.Thread):
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
-        self.pid, self.peak_kb = pid, 0
+        self.pid, self.peak_kb, self.pss_kb, self.process_kb = pid, 0, 0, 0
         self._done = threading.Event()
 
     def run(self) -> None:
+        tick = 0
         while not self._done.is_set():
-            self.peak_kb = max(self.peak_kb, sum(_rss_kb(pid) for pid in _tree(self.pid)))
+            tree = _tree(self.pid)
+            figures = [_status_kb(pid) for pid in tree]
+            self.peak_kb = max(self.peak_kb, sum(rss for rss, _ in figures))
+            self.process_kb = max([self.process_kb, *(hwm for _, hwm in figures)])
+            if tick % 5 == 0:
+                self.pss_kb = max(self.pss_kb, sum(_pss_kb(pid) for pid in tree))
+            tick += 1
             self._done.wait(0.02)
 
     def stop(self) -> None:
@@ -89,10 +122,24 @@ def _tree(root: int) -> list[int]:
     return pids
 
 
-def _rss_kb(pid: int) -> int:
+def _status_kb(pid: int) -> tuple[int, int]:
+    """(resident now, the process's own peak resident) in kB."""
+    rss = hwm = 0
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
+                rss = int(line.split()[1])
+            elif line.startswith("VmHWM:"):
+                hwm = int(line.split()[1])
+    except OSError:
+        pass
+    return rss, hwm
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
                 return int(line.split()[1])
     except OSError:
         pass
@@ -145,3 +192,22 @@ def git_commit(root: Path) -> str:
         return result.stdout.strip() + ("+uncommitted" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+
+
+def main() -> None:
+    """`python benchmarks/measure.py -- COMMAND...`: one run's figures, for measuring by hand."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args()
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    log = Path(os.environ.get("MEASURE_LOG", "/dev/null"))
+    used = usage(command, Path.cwd(), log)
+    print(f"{used.seconds:.2f}s wall, {used.cpu_seconds:.2f}s CPU, peak RSS summed {used.peak_rss_mb:,.0f} MB, "
+          f"PSS summed {used.peak_pss_mb:,.0f} MB, largest process {used.peak_process_mb:,.0f} MB, "
+          f"exit {used.exit_status}")
+
+
+if __name__ == "__main__":
+    main()

@@ -20,14 +20,15 @@ rewritten by each run; the text around it is written by hand.
 def table(runs: list[Run]) -> str:
     lines = [
         "| articles | tool | scenario | wall time (s) | CPU time (s) | HTML pages | pages/s | peak RSS (MB) "
-        "| output (MB) | exit | load at start |",
-        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| peak PSS (MB) | largest process (MB) | output (MB) | exit | load at start |",
+        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for run in runs:
         lines.append(
             f"| {run.articles:,} | {run.tool} | {run.scenario} | {run.seconds:.2f} | {run.cpu_seconds:.2f} | "
             f"{run.html_pages:,} | "
-            f"{run.pages_per_second:,.0f} | {run.peak_rss_mb:,.0f} | {run.output_bytes / 1e6:,.1f} | "
+            f"{run.pages_per_second:,.0f} | {run.peak_rss_mb:,.0f} | {run.peak_pss_mb:,.0f} | "
+            f"{run.peak_process_mb:,.0f} | {run.output_bytes / 1e6:,.1f} | "
             f"{run.exit_status} | {run.load:.1f} |"
         )
     return "\n".join(lines)

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import pelican, report  # noqa: E402
 from benchmarks.make_corpus import write_corpus  # noqa: E402
-from benchmarks.measure import Run, git_commit, machine, output_stats, timed  # noqa: E402
+from benchmarks.measure import Run, git_commit, machine, output_stats, usage  # noqa: E402
 
 TEMPLATE_EDIT = ("{% block main %}", "{% block main %}\n<!-- edited by benchmarks/run.py -->")
 EDIT_NOTE = "\n\n(编者注:本文有一处文字更正。)\n"
@@ -94,12 +94,14 @@ def our_search(site: Path, out: Path) -> list[str]:
 
 def measure(tool: str, articles: int, scenario: str, command: list[str], out: Path, log: Path) -> Run:
     load = os.getloadavg()[0]
-    seconds, rss, status, cpu = timed(command, ROOT, log)
+    used = usage(command, ROOT, log)
     pages, size = output_stats(out) if out.is_dir() else (0, 0)
-    run = Run(tool, articles, scenario, round(seconds, 3), pages, size, round(rss, 1), status, round(load, 2),
-              round(cpu, 2))
-    print(f"  {tool:8} {scenario:10} {run.seconds:8.2f}s ({cpu:7.2f}s CPU) {pages:8,} pages "
-          f"{run.pages_per_second:8,.0f}/s {rss:7,.0f} MB RSS  exit {status}  load {load:.2f}", flush=True)
+    run = Run(tool, articles, scenario, round(used.seconds, 3), pages, size, round(used.peak_rss_mb, 1),
+              used.exit_status, round(load, 2), round(used.cpu_seconds, 2), round(used.peak_pss_mb, 1),
+              round(used.peak_process_mb, 1))
+    print(f"  {tool:8} {scenario:10} {run.seconds:8.2f}s ({run.cpu_seconds:7.2f}s CPU) {pages:8,} pages "
+          f"{run.pages_per_second:8,.0f}/s {run.peak_rss_mb:7,.0f} MB RSS {run.peak_pss_mb:7,.0f} MB PSS  "
+          f"exit {run.exit_status}  load {load:.2f}", flush=True)
     return run
 
 
@@ -160,7 +162,11 @@ def notes(runs: list[Run], pelican_skipped: list[str]) -> list[str]:
     found.append("pages/s = HTML files in the output after the run / wall time of the run (also for rebuilds, "
                  "where it is the output size served per second of waiting, not pages rewritten).")
     found.append("Peak RSS: the larger of the child's own maximum (wait4) and its process tree's resident memory "
-                 "summed every 20 ms. Wall time includes interpreter start-up and imports.")
+                 "summed every 20 ms; forked render workers share the parent's pages copy-on-write, which that "
+                 "sum counts once per worker. Peak PSS: the tree's proportional set size (smaps_rollup) summed "
+                 "every 100 ms, each shared page split among its sharers: the honest figure. Largest process: "
+                 "the peak RSS (VmHWM) of the biggest single process. Wall time includes interpreter start-up "
+                 "and imports.")
     found.append("Pelican runs with its content cache on (CACHE_CONTENT, LOAD_CONTENT_CACHE) and Atom feeds off; "
                  "it writes per-author, per-category, day/month/year archive pages and RSS feeds with full "
                  "content, paginated by 20, like ours. Its theme is the default one.")

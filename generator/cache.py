@@ -12,16 +12,18 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import json
 import os
 import pickle
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 from generator.corpus import Article
 
 GENERATOR = Path(__file__).resolve().parent
-FORMAT = 2  # bump when the cache layout changes
+FORMAT = 3  # bump when the cache layout changes
 
 
 def code_version() -> str:
@@ -54,14 +56,21 @@ class Cache:
     def articles(self) -> dict[str, tuple[tuple[int, int], Article]]:
         """Parsed articles by path, with the (mtime, size) stamp of the file they were parsed from.
 
-        Stored in one file per issue month, so an edit rewrites one small file, not the whole cache.
+        Stored in two files per issue month, so an edit rewrites one month, not the whole cache: the
+        articles without their bodies (YYYY-MM.pickle), and the bodies (YYYY-MM-<token>.bodies), which
+        the articles read on use (corpus.Body). A bodies file is named after a random token that its
+        month's articles record, and never rewritten in place: a pair left mismatched by an interrupted
+        build is not used, and articles loaded by an earlier build fail to read rather than read another
+        article's body.
         """
         merged: dict[str, tuple[tuple[int, int], Article]] = {}
         folder = self.folder / "articles"
         for path in sorted(folder.glob("*.pickle")) if folder.is_dir() else ():
             stored = self._read(f"articles/{path.name}")
-            if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.salt:
-                merged.update(stored[1])
+            if (isinstance(stored, tuple) and len(stored) == 4 and stored[0] == self.salt
+                    and isinstance(stored[1], bytes)
+                    and _holds(stored[1], stored[2], self._bodies(path.stem, stored[1]))):
+                merged.update(stored[3])
         return merged
 
     def save_articles(self, articles: dict[str, tuple[tuple[int, int], Article]],
@@ -76,9 +85,37 @@ class Cache:
         (self.folder / "articles").mkdir(parents=True, exist_ok=True)
         for month, entries in months.items():
             if before.get(month) != entries:
-                self._write(f"articles/{month}.pickle", (self.salt, entries))
+                self._save_month(month, entries)
         for month in before.keys() - months.keys():
             (self.folder / "articles" / f"{month}.pickle").unlink(missing_ok=True)
+            self._drop_bodies(month, keep="")
+
+    def _bodies(self, month: str, token: bytes) -> str:
+        # absolute: the articles read their bodies from it wherever the build was started
+        return str((self.folder / "articles" / f"{month}-{token.hex()}.bodies").resolve())
+
+    def _drop_bodies(self, month: str, keep: str) -> None:
+        for path in (self.folder / "articles").glob(f"{month}-*.bodies"):
+            if str(path.resolve()) != keep:
+                path.unlink(missing_ok=True)
+
+    def _save_month(self, month: str, entries: dict[str, tuple[tuple[int, int], Article]]) -> None:
+        token = os.urandom(16)
+        parts, places, offset = [token], [], len(token)
+        for _, article in entries.values():
+            # read before the file is replaced: an unchanged article's body is still in the old one
+            html, text = article.body_html.encode("utf-8"), article.text.encode("utf-8")
+            parts += (html, text)
+            places.append((article.body, offset, len(html), len(text)))
+            offset += len(html) + len(text)
+        bodies = self._bodies(month, token)
+        with open(f"{bodies}.tmp", "wb") as handle:
+            handle.write(b"".join(parts))
+        os.replace(f"{bodies}.tmp", bodies)
+        for body, start, html_size, text_size in places:
+            body.stored(bodies, start, html_size, text_size)
+        self._write(f"articles/{month}.pickle", (self.salt, token, bodies, entries))
+        self._drop_bodies(month, keep=bodies)
 
     def names(self) -> dict[str, str]:
         """person_slug() of every name seen by earlier builds."""
@@ -96,66 +133,110 @@ class Cache:
     def save_search_key(self, inputs: str) -> None:
         self._write("search.pickle", inputs)
 
-    def manifest(self, output: Path) -> dict[str, str]:
-        """Key of each file last written to this output folder; empty if the folder is gone."""
-        path = self._manifest_path(output)
+    def manifest(self, output: Path) -> Manifest:
+        """What the last build wrote to this output folder; empty if the folder is gone."""
         if not (output / "index.html").is_file() and not (output / "404.html").is_file():
-            return {}
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        if data.get("output") != str(output.resolve()):
-            return {}
-        files = data.get("files")
-        return files if isinstance(files, dict) else {}
+            return Manifest()
+        stored = self._read(self._manifest_name(output))
+        if not isinstance(stored, Manifest) or stored.output != str(output.resolve()):
+            return Manifest()
+        return stored
 
-    def save_manifest(self, output: Path, files: dict[str, str]) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        path = self._manifest_path(output)
-        temp = path.with_suffix(".tmp")
-        temp.write_text(json.dumps({"output": str(output.resolve()), "files": files}, sort_keys=True),
-                        encoding="utf-8")
-        os.replace(temp, path)
+    def save_manifest(self, output: Path, manifest: Manifest) -> None:
+        self._write(self._manifest_name(output), manifest)
 
-    def _manifest_path(self, output: Path) -> Path:
-        name = hashlib.sha1(str(output.resolve()).encode()).hexdigest()[:12]
-        return self.folder / f"manifest-{name}.json"
+    def _manifest_name(self, output: Path) -> str:
+        # pickled, not JSON: half a million entries load in a tenth of the time
+        return f"manifest-{hashlib.sha1(str(output.resolve()).encode()).hexdigest()[:12]}.pickle"
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
+@dataclass
+class Manifest:
+    """The record of the last build into one output folder."""
+
+    output: str = ""  # the folder, resolved
+    files: dict[str, str] = field(default_factory=dict)  # key of every file written, by URL
+    folders: dict[str, int] = field(default_factory=dict)  # each folder's modification time (output.py)
+    # key(...) of everything the pages and feeds are made from, and their URLs: when it is unchanged,
+    # the pages are neither planned nor keyed again (pipeline.py)
+    pages_from: str = ""
+    pages: list[str] = field(default_factory=list)
+
+
+def _holds(token: bytes, path: object, expected: str) -> bool:
+    """Whether the bodies file at `expected` is the one a month's articles were stored with."""
+    if path != expected:
+        return False
+    try:
+        with open(expected, "rb") as handle:
+            return handle.read(len(token)) == token
+    except OSError:
+        return False
+
+
+# per dataclass: its public fields' values in one call, and which of them are declared as tuples
+_FIELDS: dict[type, tuple[Callable[[Any], tuple[Any, ...]], tuple[int, ...]]] = {}
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_LONG = 16  # a longer collection in a context is shared by many pages (a list's page URLs, a person's credits)
 
 
 def signature(value: Any, memo: dict[int, Any] | None = None) -> Any:
     """A stable, hashable stand-in for a page's context.
 
-    Shared objects (an issue, a person with all their credits) appear in many pages' contexts: the
-    signature of a dataclass holding a collection is reduced to a digest once per build, through `memo`.
+    Shared objects (an issue, a person with all their credits, the URLs of a list's pages) appear in
+    many pages' contexts: the signature of a dataclass holding a collection, and of a long collection,
+    is reduced to a digest once per build, through `memo` (by id: they live as long as the pages do).
+    Every page is keyed on every build that changes anything, so this is written for speed: exact
+    types first, in the order of how often they occur.
     """
-    if isinstance(value, Article):
+    kind = type(value)
+    if kind is Article:
         # everything an article is follows from its file's bytes, its path and the site's config
-        return ("A", value.digest, value.slug, value.date.isoformat())
-    if value is None or isinstance(value, str | int | float | bool):
+        if memo is None:
+            return f"\0A{value.digest}{value.date.isoformat()}{value.slug}"
+        found = memo.get(id(value))
+        if found is None:
+            memo[id(value)] = found = f"\0A{value.digest}{value.date.isoformat()}{value.slug}"
+        return found
+    if kind in _SCALARS:
         return value
-    if isinstance(value, dt.date):
+    if kind is tuple or kind is list:
+        if memo is None or len(value) <= _LONG:
+            return tuple([signature(item, memo) for item in value])
+        found = memo.get(id(value))
+        if found is None:
+            memo[id(value)] = found = ("*", key(*[signature(item, memo) for item in value]))
+        return found
+    if kind is dict:
+        return tuple([(k, signature(item, memo)) for k, item in sorted(value.items())])
+    if kind is dt.date:
         return value.isoformat()
-    if isinstance(value, dict):
-        return tuple((k, signature(item, memo)) for k, item in sorted(value.items()))
-    if isinstance(value, list | tuple | range):
-        return tuple(signature(item, memo) for item in value)
+    if kind is range:
+        return tuple(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         if memo is not None and id(value) in memo:
             return memo[id(value)]
-        kind = type(value)
         if kind not in _FIELDS:
-            _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value) if not f.name.startswith("_"))
-        values = [getattr(value, name) for name in _FIELDS[kind]]
-        fields = tuple(signature(item, memo) for item in values)
-        if memo is None or not any(isinstance(item, tuple) and len(item) > 4 for item in values):
+            _FIELDS[kind] = _fields(kind)
+        getter, tuples = _FIELDS[kind]
+        values = getter(value)
+        fields = tuple([signature(item, memo) for item in values])
+        if memo is None or not any(type(values[i]) is tuple and len(values[i]) > 4 for i in tuples):
             return (kind.__name__, *fields)
         memo[id(value)] = result = (kind.__name__, key(*fields))
         return result
+    if isinstance(value, str | int | float | bool):  # a subclass, such as an enum's member
+        return value
     raise TypeError(f"no signature for {type(value).__name__}")
+
+
+def _fields(kind: type) -> tuple[Callable[[Any], tuple[Any, ...]], tuple[int, ...]]:
+    fields = [f for f in dataclasses.fields(kind) if not f.name.startswith("_")]
+    names = [f.name for f in fields]
+    getter = attrgetter(*names) if len(names) > 1 else (lambda value: tuple(getattr(value, n) for n in names))
+    # annotations are strings here (postponed evaluation), so "tuple[...]" is read from the text
+    tuples = tuple(index for index, f in enumerate(fields) if str(f.type).startswith("tuple"))
+    return getter, tuples
 
 
 def key(*parts: Any) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -17,6 +18,66 @@ class Photo:
     caption: str
     credit: str = ""
     src: str = ""
+
+
+class Body:
+    """An article's body as HTML and as plain text: held in memory while new, read back when needed.
+
+    The bodies are most of an archive's size (a hundred thousand articles: over a gigabyte as Python
+    text, twice over), yet a build that changes little reads few of them. Once the build cache has
+    stored them (cache.py), each is read from its place in a month's file on every use, not kept.
+    """
+
+    __slots__ = ("_html", "_text", "_where")
+
+    def __init__(self, html: str = "", text: str = "") -> None:
+        self._html: str | None = html
+        self._text: str | None = text
+        self._where: tuple[str, int, int, int] | None = None  # file, offset, bytes of HTML, bytes of text
+
+    @property
+    def html(self) -> str:
+        return self._html if self._html is not None else self._read()[0]
+
+    @property
+    def text(self) -> str:
+        return self._text if self._text is not None else self._read()[1]
+
+    def stored(self, path: str, offset: int, html_size: int, text_size: int) -> None:
+        """The body is now at `offset` in `path`: let go of the text in memory."""
+        self._where = (path, offset, html_size, text_size)
+        self._html = self._text = None
+
+    def _read(self) -> tuple[str, str]:
+        assert self._where is not None
+        path, offset, html_size, text_size = self._where
+        data = os.pread(_descriptor(path), html_size + text_size, offset)
+        return data[:html_size].decode("utf-8"), data[html_size:].decode("utf-8")
+
+    def __getstate__(self) -> object:
+        # stored: only where it is (the point of the month files); otherwise the text itself
+        return ("at", self._where) if self._where is not None else ("is", self._html, self._text)
+
+    def __setstate__(self, state: tuple[object, ...]) -> None:
+        if state[0] == "at":
+            self._html = self._text = None
+            self._where = state[1]  # type: ignore[assignment]
+        else:
+            self._html, self._text, self._where = state[1], state[2], None  # type: ignore[assignment]
+
+
+_OPEN: dict[str, int] = {}  # the bodies file read last: articles are mostly read in date order
+
+
+def _descriptor(path: str) -> int:
+    """An open descriptor for a bodies file, read with pread: its offset is never moved, so forked
+    workers that inherit it do not disturb each other. A bodies file is never rewritten (cache.py)."""
+    if path not in _OPEN:
+        for descriptor in _OPEN.values():
+            os.close(descriptor)
+        _OPEN.clear()
+        _OPEN[path] = os.open(path, os.O_RDONLY)
+    return _OPEN[path]
 
 
 @dataclass(frozen=True)
@@ -36,9 +97,17 @@ class Article:
     kind: str = "news"
     photos: tuple[Photo, ...] = ()
     tags: tuple[str, ...] = ()
-    body_html: str = ""
-    text: str = ""  # plain text of the body, for search and feeds' summaries
+    body: Body = field(default_factory=Body, compare=False, repr=False)  # the digest stands for it
     digest: str = ""  # content hash of the source file
+
+    @property
+    def body_html(self) -> str:
+        return self.body.html
+
+    @property
+    def text(self) -> str:
+        """Plain text of the body, for search, summaries and related articles."""
+        return self.body.text
 
     @property
     def sort_key(self) -> tuple[dt.date, int, int, str]:
@@ -88,12 +157,15 @@ class Corpus:
     config: SiteConfig
     articles: tuple[Article, ...]  # printed order, oldest issue first
     contributors: tuple[Contributor, ...]
+    # content/'s other files (photos beside their articles): path relative to content/, (mtime ns, size)
+    files: tuple[tuple[str, tuple[int, int]], ...] = ()
     _by_date: dict[dt.date, Issue] = field(repr=False, compare=False, default_factory=dict)
     _people: dict[str, Contributor] = field(repr=False, compare=False, default_factory=dict)
     _sections: dict[Section, tuple[Article, ...]] = field(repr=False, compare=False, default_factory=dict)
 
     @classmethod
-    def build(cls, config: SiteConfig, articles: list[Article], person_slugs: dict[str, str]) -> Corpus:
+    def build(cls, config: SiteConfig, articles: list[Article], person_slugs: dict[str, str],
+              files: tuple[tuple[str, tuple[int, int]], ...] = ()) -> Corpus:
         ordered = tuple(sorted(articles, key=lambda a: a.sort_key))
         credits: dict[str, list[Credit]] = defaultdict(list)
         for article in reversed(ordered):
@@ -106,18 +178,18 @@ class Corpus:
         by_date: dict[dt.date, list[Article]] = defaultdict(list)
         for article in ordered:
             by_date[article.date].append(article)
-        issues = {date: Issue(date, tuple(items)) for date, items in by_date.items()}
+        issues = {date: Issue(date, tuple(by_date[date])) for date in sorted(by_date)}
         sections: dict[Section, list[Article]] = {section: [] for section in config.sections}
         for date in sorted(issues, reverse=True):
             for article in issues[date].articles:
                 sections[article.section].append(article)
-        return cls(config, ordered, contributors, issues, {c.name: c for c in contributors},
+        return cls(config, ordered, contributors, files, issues, {c.name: c for c in contributors},
                    {section: tuple(items) for section, items in sections.items()})
 
     @property
     def issues(self) -> tuple[Issue, ...]:
-        """Oldest first."""
-        return tuple(self._by_date[date] for date in sorted(self._by_date))
+        """Oldest first (build() fills _by_date in date order)."""
+        return tuple(self._by_date.values())
 
     def issue(self, date: dt.date) -> Issue | None:
         return self._by_date.get(date)

@@ -3,6 +3,11 @@
 Files are written into a staging folder beside the output. A full build swaps the whole staging folder
 in at the end; an incremental build writes only files whose key changed, then moves them into place
 and removes files that no longer belong to the site.
+
+A file someone deletes from the output by hand is made again. Checking that each of the hundreds of
+thousands of files of a large archive is still there took longer than the rest of a no-change build,
+so the output's folders are checked instead: deleting a file changes its folder's modification time,
+and only the files of a folder whose time moved since the last build are looked for.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,6 +30,7 @@ class Staging:
         self.keys: dict[str, str] = {}
         self.written = 0  # files put in the staging folder (a site's static file may replace the project's)
         self._put: set[str] = set()
+        self.folders: Folders | None = None  # set by staged() once the files are in the output
 
     @property
     def incremental(self) -> bool:
@@ -61,32 +67,110 @@ class Staging:
                     continue
                 self.write((Path(prefix) / relative / name).as_posix(), (base / name).read_bytes())
 
+    def copy_files(self, source: Path, files: Iterable[tuple[str, tuple[int, int]]]) -> None:
+        """Copy files (path relative to `source`, (mtime ns, size)), reading only those whose stamp moved.
+
+        Keyed by stamp, not content as copy_tree does: an archive's photos are many and large.
+        """
+        for relative, (mtime, size) in files:
+            if not (self.fresh(relative, f"stamp:{mtime}:{size}") and self.incremental):
+                self.put(relative, (source / relative).read_bytes())
+
     @property
     def reused(self) -> int:
         return len(self.keys) - self.written
 
 
+Folders = dict[str, int]  # modification time (ns) of each output folder, by path relative to the output
+
+
 @contextmanager
-def staged(output: Path, previous: dict[str, str]) -> Iterator[Staging]:
+def staged(output: Path, previous: dict[str, str], folders: Folders | None = None) -> Iterator[Staging]:
+    """A Staging for `output`, given the keys (and folder times) recorded by the last build into it.
+
+    On success the staging's files are in the output and `staging.folders` holds the folder times to
+    record with its keys (None when the output was not touched, so the old record still holds).
+    """
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     temp = Path(tempfile.mkdtemp(prefix=f".{output.name}-", dir=output.parent))
     temp.chmod(0o755)  # mkdtemp makes it private; the output is meant to be served
-    # a file someone deleted from the output by hand is simply made again
-    base = str(output) + os.sep
-    present = {url: key for url, key in previous.items() if os.path.isfile(base + url)} if output.is_dir() else {}
+    present = still_there(output, previous, folders or {}) if output.is_dir() else {}
     staging = Staging(temp, present)
     try:
         yield staging
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise
-    if staging.incremental and staging.written <= staging.reused:
-        _merge(temp, output, stale=set(staging.previous) - set(staging.keys))
+    stale = staging.previous.keys() - staging.keys.keys()
+    if staging.incremental and not staging.written and not stale and len(present) == len(previous):
+        shutil.rmtree(temp, ignore_errors=True)
+        staging.folders = None
+    elif staging.incremental and staging.written <= staging.reused:
+        touched = _merge(temp, output, stale)
+        staging.folders = _retimed(output, folders or {}, touched)
     else:
         if staging.incremental:  # most files changed: bring the few unchanged ones over instead
             _adopt(output, temp, [url for url in staging.keys if not (temp / url).exists()])
         _swap(temp, output)
+        staging.folders = _retimed(output, {}, {_folder(url) for url in staging.keys})
+
+
+def still_there(output: Path, files: dict[str, str], folders: Folders) -> dict[str, str]:
+    """The entries of `files` still in the output: all of a folder's, if its time has not moved.
+
+    Without folder times (an older manifest), every file is looked for.
+    """
+    base = str(output) + os.sep
+    if not folders:
+        return {url: key for url, key in files.items() if os.path.isfile(base + url)}
+    moved = set()
+    for folder, mtime in folders.items():
+        try:
+            if os.stat(base + folder if folder else str(output)).st_mtime_ns != mtime:
+                moved.add(folder)
+        except OSError:
+            moved.add(folder)
+    if not moved:
+        return files
+    listings: dict[str, set[str]] = {}
+
+    def listed(folder: str) -> set[str]:
+        if folder not in listings:
+            try:
+                listings[folder] = set(os.listdir(base + folder if folder else str(output)))
+            except OSError:
+                listings[folder] = set()
+        return listings[folder]
+
+    kept = {}
+    for url, key in files.items():
+        folder, _, name = url.rpartition("/")
+        if name in listed(folder) if folder in moved else folder in folders or os.path.isfile(base + url):
+            kept[url] = key
+    return kept
+
+
+def _folder(url: str) -> str:
+    return url.rpartition("/")[0]
+
+
+def _retimed(output: Path, folders: Folders, touched: set[str]) -> Folders:
+    """`folders` with the times of the touched folders and of every folder above them read again."""
+    result = dict(folders)
+    todo = set()
+    for folder in touched:
+        while folder not in todo:
+            todo.add(folder)
+            if not folder:
+                break
+            folder = _folder(folder)
+    for folder in todo:
+        try:
+            result[folder] = os.stat(output / folder if folder else output).st_mtime_ns
+        except OSError:
+            result.pop(folder, None)
+    return result
 
 
 def _swap(temp: Path, output: Path) -> None:
@@ -109,18 +193,24 @@ def _adopt(output: Path, temp: Path, urls: list[str]) -> None:
             shutil.copyfile(output / url, target)
 
 
-def _merge(temp: Path, output: Path, stale: set[str]) -> None:
+def _merge(temp: Path, output: Path, stale: set[str]) -> set[str]:
+    """Move the staged files into the output and remove the stale ones; returns the folders touched."""
+    touched = set()
     for folder, _, names in os.walk(temp):
         for name in names:
             source = Path(folder) / name
-            target = output / source.relative_to(temp)
+            relative = source.relative_to(temp)
+            target = output / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(source, target)
+            touched.add(_folder(relative.as_posix()))
     for url in sorted(stale):
         path = output / url
         path.unlink(missing_ok=True)
+        touched.add(_folder(url))
         for parent in path.parents:
             if parent == output or not parent.is_dir() or any(parent.iterdir()):
                 break
             parent.rmdir()
     shutil.rmtree(temp, ignore_errors=True)
+    return touched

@@ -2,26 +2,30 @@
 
 Every output file has a key (cache.key) made from what it depends on; a file whose key is unchanged
 since the last build into the same folder is neither rendered nor written, so an incremental build
-gives exactly what a cold build gives, only faster. Pages are rendered by forked workers on every
+gives exactly what a cold build gives, only faster. When nothing the pages and feeds are made from
+has changed (the code, configuration, templates, articles and bylines), they are not even planned or
+keyed: the record of the last build vouches for them. Pages are rendered by forked workers on every
 core when there are enough of them.
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator import feeds, related, search_index, segment
-from generator.cache import Cache, code_version, key, signature
+from generator.cache import Cache, Manifest, code_version, key, signature
 from generator.config import load_config
 from generator.corpus import Corpus
 from generator.errors import ContentError
 from generator.output import Staging, staged
-from generator.reader import read_content
+from generator.reader import read_content, scan
 from generator.render import PROJECT, environment, render_page, template_keys
 from generator.routes import Page, plan
 from generator.slugs import person_slug, unique_slugs
@@ -48,7 +52,8 @@ def load(site: Path, cache: Cache | None = None) -> Corpus:
     """Read and validate everything; raises ContentError with every problem found."""
     config = load_config(site)
     cached = cache.articles() if cache else {}
-    articles, problems, entries = read_content(site, config, cached)
+    files = scan(site / "content")
+    articles, problems, entries = read_content(site, config, cached, files)
     problems += segment.read_dictionary(site)[1]
     if problems:
         raise ContentError(problems)
@@ -59,7 +64,7 @@ def load(site: Path, cache: Cache | None = None) -> Corpus:
     if cache and not known.keys() >= set(names):
         known = {**known, **{name: person_slug(name) for name in names if name not in known}}
         cache.save_names(known)
-    return Corpus.build(config, articles, unique_slugs(names, known))
+    return Corpus.build(config, articles, unique_slugs(names, known), tuple(files.others))
 
 
 def build(site: Path, output: Path, progress: Progress | None = None) -> Report:
@@ -67,43 +72,94 @@ def build(site: Path, output: Path, progress: Progress | None = None) -> Report:
     started = time.perf_counter()
     site_key = key(code_version(), *(_bytes(site / name) for name in ("site.yaml", "dictionary.txt")))
     cache = Cache(site, site_key)
-    corpus = load(site, cache)
+    with _collector_paused():
+        corpus = load(site, cache)
+    # the corpus lives as long as the build: leave it out of every later collection (and out of the
+    # forked workers' copied pages, which a collection's visit would otherwise dirty)
+    gc.freeze()
+    try:
+        return _build(site, output, site_key, cache, corpus, report, started, progress)
+    finally:
+        gc.unfreeze()
+
+
+def _build(site: Path, output: Path, site_key: str, cache: Cache, corpus: Corpus, report: Report,
+           started: float, progress: Progress | None) -> Report:
     started = report.timed("read", started)
     segment.configure(site, [person.name for person in corpus.contributors])
+    env = environment(site)
+    templates = template_keys(env)
+    manifest = cache.manifest(output)
+    # everything the pages, feeds and sitemap are made from (相关报道 follow from the articles' text)
+    pages_from = key(site_key, sorted(templates.items()), segment.current().engine_name,
+                     [(a.source, a.digest) for a in corpus.articles], [(c.name, c.slug) for c in corpus.contributors])
+    with staged(output, manifest.files, manifest.folders) as staging:
+        for directory in dict.fromkeys([(PROJECT / "static").resolve(), (site / "static").resolve()]):
+            staging.copy_tree(directory, prefix="static")
+        staging.copy_files(site / "content", corpus.files)
+        started = report.timed("copy", started)
+        previous = staging.previous
+        if manifest.pages_from == pages_from and all(url in previous for url in manifest.pages):
+            # nothing they are made from changed and the output still holds them all
+            for url in manifest.pages:
+                staging.fresh(url, previous[url])
+            made = manifest.pages
+            report.pages = sum(url.endswith(".html") for url in made)
+            report.timed("render", started)
+        else:
+            made = _pages_and_feeds(site, corpus, templates, site_key, cache, staging, report, progress)
+        started = time.perf_counter()
+        staging.write("robots.txt", feeds.robots(corpus.config))
+        search_inputs = _search_index(corpus, staging, cache, site_key)
+        started = report.timed("search", started)
+        report.written, report.reused = staging.written, staging.reused
+    segment.flush()
+    record = Manifest(str(output.resolve()), staging.keys, manifest.folders if staging.folders is None
+                      else staging.folders, pages_from, made)
+    if (staging.folders is not None or pages_from != manifest.pages_from or record.output != manifest.output
+            or staging.keys != manifest.files):
+        cache.save_manifest(output, record)
+    cache.save_search_key(search_inputs)  # only once the output holds that index
+    report.timed("write", started)
+    return report
+
+
+def _pages_and_feeds(site: Path, corpus: Corpus, templates: dict[str, str], site_key: str, cache: Cache,
+                     staging: Staging, report: Report, progress: Progress | None) -> list[str]:
+    """Plan and key every page and feed; render and write those whose key changed. Returns their URLs."""
+    started = time.perf_counter()
     try:
         related_articles = related.related_cached(corpus, cache.folder)  # 相关报道
     finally:
         segment.flush()
     started = report.timed("related", started)
-    pages = plan(corpus, related_articles)
-    env = environment(site)
-    templates = template_keys(env)
-    with staged(output, cache.manifest(output)) as staging:
-        for directory in dict.fromkeys([(PROJECT / "static").resolve(), (site / "static").resolve()]):
-            staging.copy_tree(directory, prefix="static")
-        staging.copy_tree(site / "content", skip_suffix=".md")
-        started = report.timed("copy", started)
-        _render_all(site, pages, corpus, templates, site_key, staging, progress)
-        report.pages = len(pages)
-        started = report.timed("render", started)
-        memo: dict[int, object] = {}
-        for feed in feeds.feeds(corpus):
-            feed_key = key(site_key, "feed", signature(feed, memo))
-            if not staging.fresh(feed.url, feed_key):
-                staging.put(feed.url, feeds.rss(feed, corpus.config))
-        urls = [page.url for page in pages]
-        if not staging.fresh("sitemap.xml", key(site_key, "sitemap", urls)):
-            staging.put("sitemap.xml", feeds.sitemap(urls, corpus.config))
-        staging.write("robots.txt", feeds.robots(corpus.config))
-        started = report.timed("feeds", started)
-        search_inputs = _search_index(corpus, staging, cache, site_key)
-        started = report.timed("search", started)
-        report.written, report.reused = staging.written, staging.reused
-    segment.flush()
-    cache.save_manifest(output, staging.keys)
-    cache.save_search_key(search_inputs)  # only once the output holds that index
-    report.timed("write", started)
-    return report
+    # keyed here, not in the workers: a worker that walks every page's context touches (and so copies)
+    # most of the parent's memory; most pages of an incremental build are never rendered
+    memo: dict[int, object] = {}
+    previous = staging.previous
+    stale = []
+    with _collector_paused():
+        pages = plan(corpus, related_articles)
+        for index, page in enumerate(pages):
+            page_key = key(site_key, templates.get(page.template), page.feed, signature(page.context, memo))
+            staging.keys[page.url] = page_key
+            if previous.get(page.url) != page_key:
+                stale.append(index)
+    report.pages = len(pages)
+    _render_all(site, pages, stale, corpus, staging, progress)
+    started = report.timed("render", started)
+    made = [page.url for page in pages]
+    for feed in feeds.feeds(corpus):
+        feed_key = key(site_key, "feed", signature(feed, memo))
+        made.append(feed.url)
+        if not staging.fresh(feed.url, feed_key):
+            staging.put(feed.url, feeds.rss(feed, corpus.config))
+    urls = [page.url for page in pages]
+    made.append("sitemap.xml")
+    if not staging.fresh("sitemap.xml", key(site_key, "sitemap", urls)):
+        staging.put("sitemap.xml", feeds.sitemap(urls, corpus.config))
+    report.timed("feeds", started)
+    return made
 
 
 def _search_index(corpus: Corpus, staging: Staging, cache: Cache, site_key: str) -> str:
@@ -124,6 +180,22 @@ def _search_index(corpus: Corpus, staging: Staging, cache: Cache, site_key: str)
     return inputs
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a great many lasting objects are made (the corpus, the plan).
+
+    Each full collection visits every object made so far: at 100,000 articles the collections, not the
+    work, took most of reading the cache and building the corpus. What is made here holds no cycles.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _bytes(path: Path) -> bytes:
     return path.read_bytes() if path.is_file() else b""
 
@@ -132,55 +204,42 @@ def _bytes(path: Path) -> bytes:
 _STATE: dict[str, object] = {}
 
 
-def _render_all(site: Path, pages: list[Page], corpus: Corpus, templates: dict[str, str], site_key: str,
-                staging: Staging, progress: Progress | None) -> None:
-    _STATE.update(site=site, pages=pages, corpus=corpus, templates=templates, site_key=site_key,
-                  root=staging.root, previous=staging.previous)
+def _render_all(site: Path, pages: list[Page], stale: list[int], corpus: Corpus, staging: Staging,
+                progress: Progress | None) -> None:
+    """Render and write the pages numbered in `stale`, on every core when there are enough of them."""
+    _STATE.update(site=site, pages=pages, corpus=corpus, root=staging.root)
     workers = min(os.cpu_count() or 1, 8)
-    chunks = [range(start, min(start + 200, len(pages))) for start in range(0, len(pages), 200)]
-    done = 0
+    chunks = [stale[start:start + 200] for start in range(0, len(stale), 200)]
+    done = len(pages) - len(stale)
     try:
-        if workers > 1 and len(pages) >= PARALLEL_FROM:
+        if workers > 1 and len(stale) >= PARALLEL_FROM:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                for keys, written in pool.imap(_render_chunk, chunks):
-                    done = _collect(staging, keys, written, done, len(pages), progress)
+                for written in pool.imap(_render_chunk, chunks):
+                    done = _collect(staging, written, done, len(pages), progress)
         else:
             for chunk in chunks:
-                keys, written = _render_chunk(chunk)
-                done = _collect(staging, keys, written, done, len(pages), progress)
+                done = _collect(staging, _render_chunk(chunk), done, len(pages), progress)
     finally:
         _STATE.clear()
 
 
-def _collect(staging: Staging, keys: dict[str, str], written: int, done: int, total: int,
-             progress: Progress | None) -> int:
-    staging.keys.update(keys)
+def _collect(staging: Staging, written: int, done: int, total: int, progress: Progress | None) -> int:
     staging.written += written
-    done += len(keys)
+    done += written
     if progress:
         progress("render", done, total)
     return done
 
 
-def _render_chunk(indices: range) -> tuple[dict[str, str], int]:
+def _render_chunk(indices: list[int]) -> int:
     pages: list[Page] = _STATE["pages"]  # type: ignore[assignment]
     corpus: Corpus = _STATE["corpus"]  # type: ignore[assignment]
-    templates: dict[str, str] = _STATE["templates"]  # type: ignore[assignment]
-    previous: dict[str, str] = _STATE["previous"]  # type: ignore[assignment]
     root: Path = _STATE["root"]  # type: ignore[assignment]
     env = _STATE.get("env") or environment(_STATE["site"])  # type: ignore[arg-type]
     _STATE["env"] = env
-    memo: dict[int, object] = _STATE.setdefault("memo", {})  # type: ignore[assignment]
-    keys: dict[str, str] = {}
-    written = 0
     for index in indices:
         page = pages[index]
-        page_key = key(_STATE["site_key"], templates.get(page.template), page.feed, signature(page.context, memo))
-        keys[page.url] = page_key
-        if previous.get(page.url) == page_key:
-            continue
         path = root / page.url
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(render_page(env, page, corpus))  # type: ignore[arg-type]
-        written += 1
-    return keys, written
+    return len(indices)

@@ -19,7 +19,7 @@ import yaml
 from generator import markup
 from generator.byline import ROLES, Person, parse_byline
 from generator.config import SiteConfig
-from generator.corpus import KINDS, Article, Photo
+from generator.corpus import KINDS, Article, Body, Photo
 from generator.errors import Problem
 from generator.slugs import RESERVED, slugify
 
@@ -42,28 +42,73 @@ class Draft:
 Stamp = tuple[int, int]  # a file's modification time (ns) and size
 
 
+@dataclass
+class ContentFiles:
+    """What content/ holds: article files and the other files beside them (photos), with their stamps."""
+
+    articles: list[tuple[str, Stamp | OSError]]  # path (site/content/...), or why it could not be read
+    others: list[tuple[str, Stamp]]  # path relative to content/, posix
+
+
+def scan(content: Path) -> ContentFiles:
+    """Every file under content/ but hidden ones, in path order, each stat()ed once.
+
+    A large archive has a hundred thousand article files: this is one directory walk, with strings
+    rather than Path objects, and no second walk to find the photos.
+    """
+    found = ContentFiles([], [])
+    _scan(str(content), "", found)
+    return found
+
+
+def _scan(folder: str, relative: str, found: ContentFiles) -> None:
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+    except OSError:
+        return
+    for entry in entries:
+        name = entry.name
+        if name.startswith("."):
+            continue
+        if entry.is_dir():
+            if not entry.is_symlink():  # as os.walk: a link to a folder is not followed
+                _scan(entry.path, f"{relative}{name}/", found)
+            continue
+        try:
+            stat = entry.stat()
+            stamp: Stamp | OSError = (stat.st_mtime_ns, stat.st_size)
+        except OSError as exc:
+            stamp = exc
+        if name.endswith(".md"):
+            found.articles.append((entry.path, stamp))
+        elif not isinstance(stamp, OSError):
+            found.others.append((relative + name, stamp))
+
+
 def read_content(
-    site: Path, config: SiteConfig, cached: dict[str, tuple[Stamp, Article]] | None = None
+    site: Path, config: SiteConfig, cached: dict[str, tuple[Stamp, Article]] | None = None,
+    files: ContentFiles | None = None,
 ) -> tuple[list[Article], list[Problem], dict[str, tuple[Stamp, Article]]]:
     """All articles of a site, reusing those an earlier build parsed from the very same file.
 
     `cached` maps a path to the stamp of the file it was parsed from and the article; returns the
-    articles, the problems, and the cache entries of this build.
+    articles, the problems, and the cache entries of this build. `files`: scan(site / "content").
     """
     content = site / "content"
     cached = cached or {}
     articles: list[Article] = []
     problems: list[Problem] = []
     entries: dict[str, tuple[Stamp, Article]] = {}
-    for path in _article_files(content):
-        label = str(path)
+    for label, stamp in (files or scan(content)).articles:
         try:
-            stat = path.stat()
-            stamp = (stat.st_mtime_ns, stat.st_size)
+            if isinstance(stamp, OSError):
+                raise stamp
             hit = cached.get(label)
             if hit and hit[0] == stamp:
                 result: Article | Draft | None = hit[1]
             else:
+                path = Path(label)
                 result = read_article(path, path.read_bytes(), content, config, problems)
         except OSError as exc:
             problems.append(Problem(label, 1, f"cannot read: {exc.strerror}"))
@@ -79,14 +124,6 @@ def read_content(
         else:
             seen[key] = article
     return articles, problems, entries
-
-
-def _article_files(content: Path) -> list[Path]:
-    found: list[Path] = []
-    for folder, dirs, names in os.walk(content):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        found += [Path(folder, name) for name in names if name.endswith(".md") and not name.startswith(".")]
-    return sorted(found)
 
 
 def read_article(
@@ -160,8 +197,7 @@ def read_article(
         kind=kind,
         photos=photos,
         tags=tuple(fields.strings("tags")),
-        body_html=body_html,
-        text=markup.to_text(body_html),
+        body=Body(body_html, markup.to_text(body_html)),
         digest=hashlib.sha1(raw).hexdigest(),
     )
 

@@ -135,9 +135,9 @@ def plan(corpus: Corpus, related: Mapping[str, tuple[Article, ...]] | None = Non
     pages: list[Page] = []
     issues = corpus.issues
     if issues:
-        pages.append(_issue_page(URLS["home"], issues[-1], corpus, per_page, home=True)[0])
-    for issue in issues:
-        pages += _issue_page(Urls.issue(issue.date), issue, corpus, per_page)
+        pages.append(_issue_page(URLS["home"], issues, len(issues) - 1, per_page, home=True)[0])
+    for number, issue in enumerate(issues):
+        pages += _issue_page(Urls.issue(issue.date), issues, number, per_page)
         for index, article in enumerate(issue.articles):
             pages.append(_article_page(article, issue, index, corpus, (related or {}).get(Urls.article(article), ())))
     pages += _archive_pages(corpus)
@@ -157,12 +157,12 @@ def plan(corpus: Corpus, related: Mapping[str, tuple[Article, ...]] | None = Non
     return pages
 
 
-def _issue_page(url: str, issue: Issue, corpus: Corpus, per_page: int, home: bool = False) -> list[Page]:
-    dates = [i.date for i in corpus.issues]
-    index = dates.index(issue.date)
+def _issue_page(url: str, issues: tuple[Issue, ...], index: int, per_page: int, home: bool = False) -> list[Page]:
+    """The pages of issues[index]; given its position, since looking it up for every issue was quadratic."""
+    issue = issues[index]
     neighbours = {
-        "previous_issue": dates[index - 1] if index > 0 else None,
-        "next_issue": dates[index + 1] if index + 1 < len(dates) else None,
+        "previous_issue": issues[index - 1].date if index > 0 else None,
+        "next_issue": issues[index + 1].date if index + 1 < len(issues) else None,
     }
     return [
         Page(page_url, "issue.html",

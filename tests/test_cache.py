@@ -1,0 +1,58 @@
+"""The build cache: parsed articles come back as parsed, their bodies read from the month files."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator import pipeline
+from generator.cache import Cache, code_version, key
+from generator.corpus import Corpus
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    site = tmp_path / "site"
+    shutil.copytree(ROOT / "content", site / "content")
+    shutil.copy(ROOT / "site.yaml", site / "site.yaml")
+    pipeline.build(site, site / "public")
+    return site
+
+
+def cached_load(site: Path) -> Corpus:
+    site_key = key(code_version(), (site / "site.yaml").read_bytes(), b"")
+    return pipeline.load(site, Cache(site, site_key))
+
+
+def bodies(corpus: Corpus) -> dict[str, tuple[str, str, str]]:
+    return {a.source: (a.digest, a.body_html, a.text) for a in corpus.articles}
+
+
+def test_bodies_read_back_from_the_cache_are_those_parsed(site: Path) -> None:
+    corpus = cached_load(site)
+    assert all(article.body._where is not None for article in corpus.articles)  # not held in memory
+    assert bodies(corpus) == bodies(pipeline.load(site))
+    assert all(article.text and "<p>" in article.body_html for article in corpus.articles)
+
+
+def test_a_bodies_file_not_matching_its_month_is_not_used(site: Path) -> None:
+    month = next((site / ".cache/articles").glob("*.bodies"))
+    month.write_bytes(b"\0" * 16 + month.read_bytes()[16:])  # as if a build stopped between the two files
+    corpus = cached_load(site)
+    assert bodies(corpus) == bodies(pipeline.load(site))
+    assert not month.exists()  # parsed again and stored again, under another name
+
+
+def test_an_edit_moves_the_other_bodies_of_its_month_along(site: Path) -> None:
+    first = cached_load(site)
+    path = next(site.glob("content/2022/12/10/*.md"))
+    path.write_text(path.read_text(encoding="utf-8") + "\n补充一句。\n", encoding="utf-8")
+    # this load writes the month's files again, while its unchanged articles point into the old one
+    second = cached_load(site)
+    assert "补充一句" in next(a for a in second.articles if a.source == str(path)).text
+    assert bodies(second) == bodies(pipeline.load(site))
+    with pytest.raises(OSError):  # an earlier build's articles fail loudly, never read another body
+        bodies(first)
