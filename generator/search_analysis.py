@@ -28,7 +28,7 @@ from pathlib import Path
 from generator import segment
 from generator.search_text import CJK, UNIT_RE, fold, t2s_table
 
-VERSION = "1"  # bump when what a part holds changes: it empties the cache
+VERSION = "2"  # bump when what a part holds changes: it empties the cache
 PART_DOCS = 512
 PARALLEL_FROM = 300  # documents to analyse before starting workers pays
 CHUNK = 500  # characters of body text per snippet fragment
@@ -170,20 +170,22 @@ def _analyse(texts: Sequence[tuple[str, str]], cut: Cut) -> Part:
         in_title, triples_title, whole_title = occurrences(title, word_starts(title, cut))
         in_body, triples_body, whole_body = occurrences(body, word_starts(body, cut))
         whole = whole_title | whole_body
-        _add_document(keys, doc, in_title, in_body, whole, True)
-        _add_document(keys, doc, triples_title, triples_body, whole, False)
+        _add_document(keys, doc, in_title, in_body, whole, False)
+        _add_document(keys, doc, triples_title, triples_body, whole, True)
     return Part(len(texts), frozenset(vocabulary), keys)
 
 
 def _add_document(keys: dict[str, KeyState], doc: int, in_title: dict[str, list[int]],
-                  in_body: dict[str, list[int]], whole: set[str], pairs: bool) -> None:
+                  in_body: dict[str, list[int]], whole: set[str], positions: bool) -> None:
     """One entry per key: id delta, flags (in title, whole word, chunk of the first body match,
-    body count), and for a pair with a CJK unit its positions (title count, title, body)."""
+    body count), and with `positions` (triples: every triple holds a CJK unit) the key's offsets
+    (title count, title, body). Triples are rarer than pairs, so proving a longer phrase by the
+    positions of triples loads fewer of them."""
     get, title_get, small, char, alone = keys.get, in_title.get, SMALL, _CHAR, _ALONE
     for key, only in in_title.items():
         if key not in in_body:
             _add_entry(keys, key, doc, char[1 | (2 if key in whole else 0)],
-                       small[len(only)] + encode_positions(only) if pairs and _has_cjk(key) else None)
+                       small[len(only)] + encode_positions(only) if positions else None)
     for key, b in in_body.items():
         n = len(b)
         offset = b[0] >> 2
@@ -192,7 +194,7 @@ def _add_document(keys: dict[str, KeyState], doc: int, in_title: dict[str, list[
         if t is not None:
             flags |= 1
         tail = char[flags | n << 4] if n < 3 else char[flags | 48] + _varint(n - 3)
-        if not pairs or (key[-1] < "\u3400" and key[0] < "\u3400"):
+        if not positions:
             state = get(key)
             if state is None:
                 keys[key] = [doc, doc, 1, bytearray(tail), None, None]
@@ -204,14 +206,14 @@ def _add_document(keys: dict[str, KeyState], doc: int, in_title: dict[str, list[
                 state[2] += 1
             continue
         if t is not None:
-            positions = small[len(t)] + encode_positions(t) + encode_positions(b)
+            entry = small[len(t)] + encode_positions(t) + encode_positions(b)
         elif n == 1 and b[0] < 32768:
-            positions = alone[b[0]]
+            entry = alone[b[0]]
         else:
-            positions = small[0] + encode_positions(b)
+            entry = small[0] + encode_positions(b)
         state = get(key)
         if state is None:
-            keys[key] = [doc, doc, 1, bytearray(tail), bytearray(positions), None]
+            keys[key] = [doc, doc, 1, bytearray(tail), bytearray(entry), None]
             continue
         postings = state[3]
         postings += small[doc - state[1]]
@@ -224,11 +226,7 @@ def _add_document(keys: dict[str, KeyState], doc: int, in_title: dict[str, list[
             state[5] = array("I", (0, len(buffer)))
         else:
             starts.append(len(buffer))
-        buffer += positions
-
-
-def _has_cjk(key: str) -> bool:
-    return key[-1] >= "\u3400" or key[0] >= "\u3400"
+        buffer += entry
 
 
 def _add_entry(keys: dict[str, KeyState], key: str, doc: int, tail: bytes, positions: bytes | None) -> None:

@@ -8,7 +8,7 @@ result shown. The layout and encodings are described in docs/search.md.
 Keys: every pair and triple of adjacent units (a CJK character or a Latin/digit run) within a run of
 text, and every Latin/digit run on its own. Any substring of two or more units is a chain of such
 pairs, so it is found whatever jieba's word boundaries; a term of two or three units is a key, and
-the positions of the pairs make a longer phrase exact.
+the positions of the triples make a longer phrase exact.
 """
 
 from __future__ import annotations

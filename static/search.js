@@ -62,35 +62,24 @@
       var text = units.join("");
       if (seen[text]) return;
       seen[text] = true;
-      out.push({ text: text, units: units, keys: coverKeys(units), filters: tripleFilters(units) });
+      out.push({ text: text, units: units, keys: coverKeys(units) });
     });
     return out;
   }
 
   // The keys that prove a term: the term itself up to three units (pairs and triples are keys),
-  // else the pairs at offsets 0, 2, 4, ... and the last pair, whose positions must line up.
+  // else the triples at offsets 0, 3, 6, ... and the last triple, whose positions must line up.
   function coverKeys(units) {
     if (units.length === 1) return CJK_CHAR.test(units[0]) ? [] : [{ key: units[0], at: 0 }];
     if (units.length <= 3) return [{ key: units.join(""), at: 0 }];
     var offsets = [];
-    for (var i = 0; i + 1 < units.length; i += 2) offsets.push(i);
-    if (offsets[offsets.length - 1] !== units.length - 2) offsets.push(units.length - 2);
+    for (var i = 0; i + 3 <= units.length; i += 3) offsets.push(i);
+    if (offsets[offsets.length - 1] !== units.length - 3) offsets.push(units.length - 3);
     var starts = [0]; // in code points, as the index counts them
     for (var j = 0; j < units.length; j++) starts.push(starts[j] + Array.from(units[j]).length);
     return offsets.map(function (o) {
-      return { key: units[o] + units[o + 1], at: starts[o] };
+      return { key: units.slice(o, o + 3).join(""), at: starts[o] };
     });
-  }
-
-  // For four units and more: triples at offsets 0, 3, 6, ... and the last one narrow the
-  // candidates before any positions are loaded.
-  function tripleFilters(units) {
-    if (units.length < 4) return [];
-    var out = [];
-    for (var i = 0; i + 2 < units.length; i += 3) out.push(units.slice(i, i + 3).join(""));
-    var last = units.slice(units.length - 3).join("");
-    if (out[out.length - 1] !== last) out.push(last);
-    return out;
   }
 
   function keyHash(key) {
@@ -261,11 +250,9 @@
   // Documents matching one term: Map doc -> {title, body, whole, chunk}; `allowed` limits them.
   Engine.prototype.term = function (term, meta, allowed) {
     var self = this;
-    var names = term.keys.map(function (k) { return k.key; }).concat(term.filters);
-    return Promise.all(names.map(function (k) { return self.postings(k, meta); })).then(function (all) {
+    return Promise.all(term.keys.map(function (k) { return self.postings(k.key, meta); })).then(function (lists) {
       var hits = new Map();
-      if (all.some(function (l) { return l === null; })) return hits;
-      var lists = all.slice(0, term.keys.length);
+      if (lists.some(function (l) { return l === null; })) return hits;
       if (lists.length === 1) {
         var p = lists[0];
         for (var i = 0; i < p.docs.length; i++) {
@@ -274,7 +261,7 @@
         }
         return hits;
       }
-      var candidates = all.reduce(function (acc, l) { return intersect(acc, l.docs); }, lists[0].docs);
+      var candidates = lists.reduce(function (acc, l) { return intersect(acc, l.docs); }, lists[0].docs);
       if (allowed) candidates = candidates.filter(function (d) { return allowed.has(d); });
       if (!candidates.length) return hits;
       var want = new Set(candidates);

@@ -103,12 +103,17 @@ class IndexBuilder:
         in_title, triples_title, whole_title = occurrences(title, _word_starts(title))
         in_body, triples_body, whole_body = occurrences(body, _word_starts(body))
         whole = whole_title | whole_body
-        self._triples(doc, triples_title, triples_body, whole)
+        self._keys(doc, triples_title, triples_body, whole, positions=True)
+        self._keys(doc, in_title, in_body, whole, positions=False)
+
+    def _keys(self, doc: int, in_title: dict[str, list[int]], in_body: dict[str, list[int]], whole: set[str],
+              positions: bool) -> None:
+        """Pairs (and Latin/digit runs) have postings only; triples have positions as well."""
         keys, alpha, small = self.keys, _ALPHA, _SMALL
         last_chunk = MAX_CHUNKS - 1
         for key, t in in_title.items():
             if key not in in_body:
-                self._add(key, doc, 1 | (2 if key in whole else 0), t, [])
+                self._add(key, doc, 1 | (2 if key in whole else 0), t, [], positions)
         for key, b in in_body.items():
             t = in_title.get(key, [])
             n = len(b)
@@ -127,7 +132,7 @@ class IndexBuilder:
                 postings += _varint(n - 3)
             state[0] = doc
             state[1] += 1
-            if key[-1] >= "\u3400" or key[0] >= "\u3400":  # a pair with a CJK unit: positions
+            if positions:
                 buffer = state[3]
                 if len(buffer) >= HEAVY // 2:
                     self._cut(state)
@@ -138,20 +143,9 @@ class IndexBuilder:
                     buffer += b"A"
                 buffer += small[b[0]] if n == 1 and b[0] < 32768 else _encode_positions(b)
 
-    def _triples(self, doc: int, in_title: dict[str, list[int]], in_body: dict[str, list[int]],
-                 whole: set[str]) -> None:
-        """Triples have postings and no positions: a term of three units needs nothing more."""
-        for key, t in in_title.items():
-            if key not in in_body:
-                self._add(key, doc, 1 | (2 if key in whole else 0), t, [], positions=False)
-        for key, b in in_body.items():
-            chunk = min(MAX_CHUNKS - 1, (b[0] >> 2) // CHUNK)
-            flags = (1 if key in in_title else 0) | (2 if key in whole else 0) | chunk << 2
-            self._add(key, doc, flags, [], b, positions=False)
-
     def _add(self, key: str, doc: int, flags: int, title: list[int], body: list[int],
-             positions: bool = True) -> None:
-        """The general case: keys found in the title only, and triples."""
+             positions: bool) -> None:
+        """Keys found in the title only."""
         state = self.keys.get(key)
         if state is None:
             state = self.keys[key] = [-1, 0, bytearray(), bytearray(), None]
@@ -162,7 +156,7 @@ class IndexBuilder:
             state[2] += _varint(n - 3)
         state[0] = doc
         state[1] += 1
-        if positions and (key[-1] >= "\u3400" or key[0] >= "\u3400"):
+        if positions:
             if len(state[3]) >= HEAVY // 2:
                 self._cut(state)
             state[3] += _varint(len(title)) + _encode_positions(title)
