@@ -25,10 +25,10 @@ from functools import cache
 from itertools import accumulate
 from pathlib import Path
 
-from generator import segment
+from generator import search_phrases, segment
 from generator.search_text import CJK, UNIT_RE, fold, t2s_table
 
-VERSION = "2"  # bump when what a part holds changes: it empties the cache
+VERSION = "3"  # bump when what a part holds changes: it empties the cache
 PART_DOCS = 512
 PARALLEL_FROM = 300  # documents to analyse before starting workers pays
 CHUNK = 500  # characters of body text per snippet fragment
@@ -80,6 +80,7 @@ class Part:
     documents: int
     vocabulary: frozenset[str]
     keys: dict[str, KeyState]
+    phrases: frozenset[str] = frozenset()  # the phrase keys among them (search_phrases)
 
 
 def word_starts(folded: str, cut: Cut) -> set[int]:
@@ -163,16 +164,27 @@ def _no_gc() -> Iterator[None]:
 def _analyse(texts: Sequence[tuple[str, str]], cut: Cut) -> Part:
     keys: dict[str, KeyState] = {}
     vocabulary: set[str] = set()
+    folded: list[tuple[str, set[int], str, set[int]]] = []
     for doc, (title, body) in enumerate(texts):
         title, body = fold(title), fold(body)
         vocabulary.update(title)
         vocabulary.update(body)
-        in_title, triples_title, whole_title = occurrences(title, word_starts(title, cut))
-        in_body, triples_body, whole_body = occurrences(body, word_starts(body, cut))
+        title_starts, body_starts = word_starts(title, cut), word_starts(body, cut)
+        folded.append((title, title_starts, body, body_starts))
+        in_title, triples_title, whole_title = occurrences(title, title_starts)
+        in_body, triples_body, whole_body = occurrences(body, body_starts)
         whole = whole_title | whole_body
         _add_document(keys, doc, in_title, in_body, whole, False)
         _add_document(keys, doc, triples_title, triples_body, whole, True)
-    return Part(len(texts), frozenset(vocabulary), keys)
+    frequent = search_phrases.frequent_triples(((k, s[2]) for k, s in keys.items()), len(texts))
+    found: set[str] = set()
+    for doc, (title, title_starts, body, body_starts) in enumerate(folded):
+        in_title, whole_title = search_phrases.phrases(title, title_starts, frequent)
+        in_body, whole_body = search_phrases.phrases(body, body_starts, frequent)
+        _add_document(keys, doc, in_title, in_body, whole_title | whole_body, False)
+        found.update(in_title)
+        found.update(in_body)
+    return Part(len(texts), frozenset(vocabulary), keys, frozenset(found))
 
 
 def _add_document(keys: dict[str, KeyState], doc: int, in_title: dict[str, list[int]],
@@ -284,6 +296,8 @@ def _join(parts: Sequence[Part], heavy: int) -> Joined:
             state[0] = base + last
             state[1] += count
         base += part.documents
+    for phrase in search_phrases.incomplete([part.phrases for part in parts], [part.keys for part in parts]):
+        del keys[phrase]
     for key, state in keys.items():
         if len(state[3]) > heavy:
             state[4] = _cuts(pieces[key], heavy)
@@ -322,8 +336,8 @@ def _code() -> bytes:
     """This module, the text rules and the 繁→简 table: a part is made again when any changes."""
     here = Path(__file__).resolve().parent
     table = "".join(f"{k}{v}" for k, v in sorted(t2s_table().items()))
-    return b"".join([(here / name).read_bytes() for name in ("search_analysis.py", "search_text.py")]
-                    + [table.encode("utf-8")])
+    names = ("search_analysis.py", "search_phrases.py", "search_text.py")
+    return b"".join([(here / name).read_bytes() for name in names] + [table.encode("utf-8")])
 
 
 def part_name(texts: Sequence[tuple[str, str]], engine: str) -> str:

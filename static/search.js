@@ -248,9 +248,14 @@
   };
 
   // Documents matching one term: Map doc -> {title, body, whole, chunk}; `allowed` limits them.
+  // A term of 4-6 CJK characters is first looked up as a phrase key (search_phrases.py): when the
+  // index holds it, its postings are the exact answer; else the positions of its triples prove it.
   Engine.prototype.term = function (term, meta, allowed) {
     var self = this;
-    return Promise.all(term.keys.map(function (k) { return self.postings(k.key, meta); })).then(function (lists) {
+    var phrase = term.units.length >= 4 && term.units.length <= 6 && term.units.every(function (u) { return CJK_CHAR.test(u); });
+    return (phrase ? this.postings(term.text, meta) : Promise.resolve(null)).then(function (own) {
+      return own ? [own] : Promise.all(term.keys.map(function (k) { return self.postings(k.key, meta); }));
+    }).then(function (lists) {
       var hits = new Map();
       if (lists.some(function (l) { return l === null; })) return hits;
       if (lists.length === 1) {

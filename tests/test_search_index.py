@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from search_sites import ROOT, Story, query, write_index, write_site
 
-from generator import search_index, segment
+from generator import search_analysis, search_index, segment
 from generator.pipeline import load
 from generator.search_text import CJK_RE, fold, t2s_table, units
 
@@ -195,12 +195,14 @@ def test_sample_queries(sample_data: Path) -> None:
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory, monkeypatch_module: pytest.MonkeyPatch) -> tuple[Path, list]:
-    """A generated archive with the size limits lowered, so heavy keys take their own files."""
+    """A generated archive with the size limits lowered, so heavy keys take their own files, and in
+    parts of 25 documents, so phrase keys are chosen part by part and joined."""
     site = tmp_path_factory.mktemp("generated") / "site"
     subprocess.run([sys.executable, str(ROOT / "benchmarks" / "make_corpus.py"), "--articles", "120",
                     "--out", str(site), "--seed", "7"], check=True, capture_output=True)
     monkeypatch_module.setattr(search_index, "HEAVY", 150)
     monkeypatch_module.setattr(search_index, "SHARD_TARGET", 2000)
+    monkeypatch_module.setattr(search_analysis, "PART_DOCS", 25)
     data = write_index(site, tmp_path_factory.mktemp("generated-out"))
     return data, search_index.document_order(load(site))
 
@@ -275,6 +277,26 @@ def test_results_are_exactly_the_articles_containing_the_phrase(generated: tuple
 def test_heavy_keys_were_exercised(generated: tuple[Path, list]) -> None:  # type: ignore[type-arg]
     data, _ = generated
     assert list((data / "kx").glob("*.js")) and list((data / "px").glob("*.js"))
+
+
+def test_frequent_phrases_are_keys_and_the_others_are_proven(generated: tuple[Path, list]) -> None:  # type: ignore[type-arg]
+    """A phrase of 4-6 characters is answered by its own postings when the index holds it (it was
+    frequent in every part where it may occur), else by the positions of its triples; the results
+    are those of a substring scan either way (the test above), and both ways were taken."""
+    data, articles = generated
+    held: set[str] = set()
+    for path in (data / "k").glob("*.js"):
+        shard = read_script(path)[1]
+        assert isinstance(shard, dict)
+        held.update(k for k in shard if re.fullmatch(f"[{CJK_RE.pattern[1:-1]}]{{4,6}}", k))
+    phrases = [p for p in sample_queries(articles, 300, seed=3) if re.fullmatch(f"[{CJK_RE.pattern[1:-1]}]{{4,6}}", p)]
+    as_keys = [p for p in phrases if p in held]
+    assert as_keys and len(as_keys) < len(phrases)
+    results = query(data, phrases)
+    for phrase, result in zip(phrases, results, strict=True):
+        assert set(result["docs"]) == expected(articles, [phrase]), phrase
+        if phrase in held:  # no positions were needed
+            assert not any(f.startswith(("p/", "px/")) for f in result["files"]), phrase
 
 
 def test_filters_by_section_person_and_month(generated: tuple[Path, list]) -> None:  # type: ignore[type-arg]

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.make_corpus import write_corpus
-from generator import search_analysis, search_index, segment
+from generator import search_analysis, search_index, search_phrases, segment
 from generator.corpus import Article, Corpus
 from generator.output import Staging
 from generator.pipeline import load
@@ -204,6 +204,12 @@ def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
+def no_phrases(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reference has no phrase keys (search_phrases): they depend on the parts by design."""
+    monkeypatch.setattr(search_phrases, "phrases", lambda folded, starts, frequent: ({}, set()))
+
+
+@pytest.fixture
 def site(tmp_path: Path) -> Path:
     folder = tmp_path / "site"
     write_corpus(ARTICLES, folder, seed=3)
@@ -239,7 +245,8 @@ def count_analysed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 @pytest.mark.parametrize("parallel", [False, True])
 def test_parts_give_the_same_files_as_one_document_at_a_time(
-        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_parts: None, parallel: bool) -> None:
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_parts: None, no_phrases: None,
+        parallel: bool) -> None:
     monkeypatch.setattr(search_analysis, "PARALLEL_FROM", 0 if parallel else 10**9)
     corpus = configured(site)
     expected = written(corpus, tmp_path / "reference", monkeypatch, reference=True)
@@ -253,7 +260,7 @@ def test_parts_give_the_same_files_as_one_document_at_a_time(
 
 
 def test_after_an_edit_one_part_is_made_again_and_the_files_are_those_of_a_cold_build(
-        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_parts: None) -> None:
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_parts: None, no_phrases: None) -> None:
     written(configured(site), tmp_path / "first", monkeypatch)
     path = sorted((site / "content").rglob("*.md"))[100]
     path.write_text(path.read_text(encoding="utf-8") + "\n页岩气田里新来了一台钻机。\n", encoding="utf-8")
@@ -268,7 +275,7 @@ def test_after_an_edit_one_part_is_made_again_and_the_files_are_those_of_a_cold_
 
 
 def test_a_dictionary_word_keeps_the_parts_whose_texts_do_not_hold_it(
-        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_parts: None) -> None:
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_parts: None, no_phrases: None) -> None:
     written(configured(site), tmp_path / "first", monkeypatch)
     corpus = load(site)
     texts = [fold(a.title) + fold(body_text(a)) for a in document_order(corpus)]
@@ -283,3 +290,18 @@ def test_a_dictionary_word_keeps_the_parts_whose_texts_do_not_hold_it(
     assert 0 < sum(sizes) < ARTICLES and sum(sizes) >= holding
     corpus = configured(site)
     assert actual == written(corpus, tmp_path / "reference", monkeypatch, reference=True)
+
+
+def test_with_phrase_keys_an_edit_gives_the_files_of_a_cold_build(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_parts: None) -> None:
+    first = written(configured(site), tmp_path / "first", monkeypatch)
+    assert any(re.fullmatch(f'.*"[{CJK}]{{4,6}}":.*', data.decode("utf-8"), re.S)
+               for name, data in first.items() if "/k/" in name)  # phrase keys were written
+    path = sorted((site / "content").rglob("*.md"))[100]
+    path.write_text(path.read_text(encoding="utf-8") + "\n总结前期经验，安排部署下一阶段重点任务。\n", encoding="utf-8")
+    sizes = count_analysed(monkeypatch)
+    monkeypatch.setattr(search_analysis, "PARALLEL_FROM", 10**9)
+    actual = written(configured(site), tmp_path / "again", monkeypatch)
+    assert len(sizes) == 1
+    shutil.rmtree(site / ".cache")
+    assert actual == written(configured(site), tmp_path / "cold", monkeypatch)
