@@ -31,8 +31,8 @@ from generator.search_text import CJK, UNIT_RE, fold, t2s_table
 VERSION = "3"  # bump when what a part holds changes: it empties the cache
 PART_DOCS = 512
 PARALLEL_FROM = 300  # documents to analyse before starting workers pays
-CHUNK = 500  # characters of body text per snippet fragment
-MAX_CHUNKS = 4  # two bits in a posting
+CHUNK = 250  # characters of body text per snippet fragment
+MAX_CHUNKS = 8  # three bits in a posting
 HEAVY = 8192  # bytes: a key whose postings or positions exceed this gets files of its own
 
 ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -189,23 +189,23 @@ def _analyse(texts: Sequence[tuple[str, str]], cut: Cut) -> Part:
 
 def _add_document(keys: dict[str, KeyState], doc: int, in_title: dict[str, list[int]],
                   in_body: dict[str, list[int]], whole: set[str], positions: bool) -> None:
-    """One entry per key: id delta, flags (in title, whole word, chunk of the first body match,
-    body count), and with `positions` (triples: every triple holds a CJK unit) the key's offsets
-    (title count, title, body). Triples are rarer than pairs, so proving a longer phrase by the
-    positions of triples loads fewer of them."""
+    """One entry per key: id delta, flags (1 in title, 2 whole word, 4-16 chunk of the first body
+    match, 32 a body count other than 1 follows as a varint), and with `positions` (triples: every
+    triple holds a CJK unit) the key's offsets (title count, title, body). Triples are rarer than
+    pairs, so proving a longer phrase by the positions of triples loads fewer of them."""
     get, title_get, small, char, alone = keys.get, in_title.get, SMALL, _CHAR, _ALONE
     for key, only in in_title.items():
         if key not in in_body:
-            _add_entry(keys, key, doc, char[1 | (2 if key in whole else 0)],
+            _add_entry(keys, key, doc, char[33 | (2 if key in whole else 0)] + small[0],
                        small[len(only)] + encode_positions(only) if positions else None)
     for key, b in in_body.items():
         n = len(b)
         offset = b[0] >> 2
-        flags = (12 if offset >= CHUNK * (MAX_CHUNKS - 1) else offset // CHUNK << 2) | (2 if key in whole else 0)
+        flags = (28 if offset >= CHUNK * (MAX_CHUNKS - 1) else offset // CHUNK << 2) | (2 if key in whole else 0)
         t = title_get(key)
         if t is not None:
             flags |= 1
-        tail = char[flags | n << 4] if n < 3 else char[flags | 48] + _varint(n - 3)
+        tail = char[flags] if n == 1 else char[flags | 32] + _varint(n)
         if not positions:
             state = get(key)
             if state is None:

@@ -168,6 +168,7 @@ def _meta(corpus: Corpus, articles: list[Article], buckets: int) -> dict[str, ob
         "documents": len(articles),
         "buckets": buckets,
         "chunk": CHUNK,
+        "chunks": MAX_CHUNKS,
         "t2s": T2S_SHARDS,
         "months": months,  # [YYYY-MM, first id, last id + 1]
         "sections": [[s.name, s.slug] for s in corpus.config.sections],

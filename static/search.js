@@ -111,7 +111,8 @@
     }
   };
 
-  // A key's postings: per document, its id, flags (1 title, 2 whole word, chunk << 2) and body count.
+  // A key's postings: per document, its id, flags (1 title, 2 whole word, chunk << 2, 32 a body
+  // count other than 1 follows) and body count.
   function decodePostings(text) {
     var docs = [];
     var flags = [];
@@ -121,10 +122,9 @@
     while (r.more()) {
       doc += r.next();
       var f = r.char();
-      var n = f >> 4;
-      if (n === 3) n += r.next();
+      var n = f & 32 ? r.next() : 1;
       docs.push(doc);
-      flags.push(f & 15);
+      flags.push(f & 31);
       body.push(n);
     }
     return { docs: docs, flags: flags, body: body };
@@ -273,7 +273,7 @@
       return Promise.all(term.keys.map(function (k, i) { return self.positions(k.key, lists[i], want, meta); }))
         .then(function (maps) {
           candidates.forEach(function (doc) {
-            var hit = verify(term.keys, maps.map(function (m) { return m.get(doc); }), meta.chunk);
+            var hit = verify(term.keys, maps.map(function (m) { return m.get(doc); }), meta);
             if (hit) hits.set(doc, hit);
           });
           return hits;
@@ -282,7 +282,7 @@
   };
 
   // A phrase occurs at p when every cover key occurs at p + its offset in the phrase.
-  function verify(keys, fields, chunkSize) {
+  function verify(keys, fields, meta) {
     var found = { title: false, body: 0, whole: false, chunk: 0 };
     var lastAt = keys[keys.length - 1].at;
     for (var f = 0; f < 2; f++) {
@@ -298,7 +298,7 @@
         found.whole = found.whole || whole;
         if (f === 0) found.title = true;
         else {
-          if (found.body === 0) found.chunk = Math.min(3, Math.floor(p / chunkSize));
+          if (found.body === 0) found.chunk = Math.min(meta.chunks - 1, Math.floor(p / meta.chunk));
           found.body++;
         }
       });

@@ -125,11 +125,11 @@ class IndexBuilder:
             postings = state[2]
             delta = doc - state[0]
             postings += small[delta] if delta < 32768 else varint(delta)
-            if n < 3:
-                postings.append(alpha[flags | n << 4])
+            if n == 1:
+                postings.append(alpha[flags])
             else:
-                postings.append(alpha[flags | 48])
-                postings += _varint(n - 3)
+                postings.append(alpha[flags | 32])
+                postings += _varint(n)
             state[0] = doc
             state[1] += 1
             if positions:
@@ -151,9 +151,11 @@ class IndexBuilder:
             state = self.keys[key] = [-1, 0, bytearray(), bytearray(), None]
         n = len(body)
         state[2] += _varint(doc - state[0])
-        state[2].append(_ALPHA[flags | min(n, 3) << 4])
-        if n >= 3:
-            state[2] += _varint(n - 3)
+        if n == 1:
+            state[2].append(_ALPHA[flags])
+        else:
+            state[2].append(_ALPHA[flags | 32])
+            state[2] += _varint(n)
         state[0] = doc
         state[1] += 1
         if positions:
