@@ -37,8 +37,8 @@ from generator.search_text import CJK_RE, fold, t2s_only, t2s_table
 
 DATA = "search/data/"
 OVERLAP = 40  # context carried past a fragment's end, for a snippet near its edge
-SHARD_TARGET = 4096  # bytes: the average key shard
-HEAVY = 8192  # bytes: a key whose postings or positions exceed this gets files of its own
+SHARD_TARGET = 2048  # bytes: the average key shard
+HEAVY = 2048  # bytes: a key whose postings or positions exceed this gets files of its own
 T2S_SHARDS = 16
 SECTION_KEY = "\x01s"  # filter keys, which no text can produce
 PERSON_KEY = "\x01p"
