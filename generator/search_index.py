@@ -20,7 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from itertools import accumulate
 
-from generator import segment
+from generator import search_phrases, segment
 from generator.corpus import Article, Corpus
 from generator.output import Staging
 from generator.routes import Urls
@@ -169,6 +169,7 @@ def _meta(corpus: Corpus, articles: list[Article], buckets: int) -> dict[str, ob
         "buckets": buckets,
         "chunk": CHUNK,
         "chunks": MAX_CHUNKS,
+        "phrases": [search_phrases.SHORTEST, search_phrases.LONGEST],  # lengths of the phrase keys
         "t2s": T2S_SHARDS,
         "months": months,  # [YYYY-MM, first id, last id + 1]
         "sections": [[s.name, s.slug] for s in corpus.config.sections],

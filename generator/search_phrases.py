@@ -1,14 +1,14 @@
-"""Phrase keys: runs of 4-6 CJK characters made only of triples that are frequent in their part.
+"""Phrase keys: runs of 4-9 CJK characters made only of triples that are frequent in their part.
 
 A phrase frequent across the archive (总结前期经验, in most of the generated articles) is proven
 by the positions of its triples in every article that holds them, which costs far more bytes than
-its own postings. So a part also indexes, as keys with postings only, the 4-6 character phrases of
+its own postings. So a part also indexes, as keys with postings only, the 4-9 character phrases of
 its text whose every triple is in at least 1/PHRASE_SHARE of the part's documents.
 
 That choice is made part by part, so a phrase can be indexed in one part and left out in another
 where it also occurs. The join keeps a phrase only where that cannot have happened: in every part
 that did not index it, one of its triples is absent (so the phrase is too). Kept phrases therefore
-have their exact postings; the page looks a term of 4-6 characters up as a key first and proves it
+have their exact postings; the page looks a term of 4-9 characters up as a key first and proves it
 by the positions of triples only when it is not one.
 """
 
@@ -19,7 +19,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 
 from generator.search_text import CJK
 
-SHORTEST, LONGEST = 4, 6
+SHORTEST, LONGEST = 4, 9
 PHRASE_SHARE = 32  # a triple in at least 1/32 of a part's documents is frequent there
 _CJK_RUN = re.compile(f"[{CJK}]{{{SHORTEST},}}")
 _CJK_TRIPLE = re.compile(f"[{CJK}]{{3}}")

@@ -62,7 +62,7 @@
       var text = units.join("");
       if (seen[text]) return;
       seen[text] = true;
-      out.push({ text: text, units: units, keys: coverKeys(units) });
+      out.push({ text: text, units: units, keys: coverKeys(units), inner: innerTriples(units) });
     });
     return out;
   }
@@ -80,6 +80,19 @@
     return offsets.map(function (o) {
       return { key: units.slice(o, o + 3).join(""), at: starts[o] };
     });
+  }
+
+  // The triples of a term of 4+ units that are not in its cover: those the shards hold themselves
+  // narrow the candidates before any positions are loaded, at no cost beyond their shard.
+  function innerTriples(units) {
+    var cover = {};
+    coverKeys(units).forEach(function (k) { cover[k.key] = true; });
+    var out = [];
+    for (var i = 0; units.length >= 4 && i + 3 <= units.length; i++) {
+      var key = units.slice(i, i + 3).join("");
+      if (!cover[key]) out.push(key);
+    }
+    return out;
   }
 
   function keyHash(key) {
@@ -220,6 +233,15 @@
     });
   };
 
+  // A key's postings if its shard holds them (no file of their own to load); null if the index has
+  // no such key, undefined if they are in a file of their own.
+  Engine.prototype.light = function (key, meta) {
+    return this.get("k/" + keyHash(key) % meta.buckets).then(function (shard) {
+      if (!Object.prototype.hasOwnProperty.call(shard, key)) return null;
+      return typeof shard[key] === "string" ? decodePostings(shard[key]) : undefined;
+    });
+  };
+
   // Positions of one key for the wanted documents: Map doc -> [title values, body values].
   Engine.prototype.positions = function (key, postings, want, meta) {
     var self = this;
@@ -248,16 +270,20 @@
   };
 
   // Documents matching one term: Map doc -> {title, body, whole, chunk}; `allowed` limits them.
-  // A term of 4-6 CJK characters is first looked up as a phrase key (search_phrases.py): when the
-  // index holds it, its postings are the exact answer; else the positions of its triples prove it.
+  // A term of 4-9 CJK characters (meta.phrases) is first looked up as a phrase key (search_phrases.py):
+  // when the index holds it, its postings are the exact answer; else the positions of its triples
+  // prove it, on the candidates that all its triples' postings leave.
   Engine.prototype.term = function (term, meta, allowed) {
     var self = this;
-    var phrase = term.units.length >= 4 && term.units.length <= 6 && term.units.every(function (u) { return CJK_CHAR.test(u); });
+    var phrase = term.units.length >= meta.phrases[0] && term.units.length <= meta.phrases[1] && term.units.every(function (u) { return CJK_CHAR.test(u); });
     return (phrase ? this.postings(term.text, meta) : Promise.resolve(null)).then(function (own) {
-      return own ? [own] : Promise.all(term.keys.map(function (k) { return self.postings(k.key, meta); }));
-    }).then(function (lists) {
+      if (own) return [own];
+      return Promise.all(term.keys.map(function (k) { return self.postings(k.key, meta); })
+        .concat(term.inner.map(function (k) { return self.light(k, meta); })));
+    }).then(function (all) {
       var hits = new Map();
-      if (lists.some(function (l) { return l === null; })) return hits;
+      if (all.some(function (l) { return l === null; })) return hits;
+      var lists = all.slice(0, all.length === 1 ? 1 : term.keys.length);
       if (lists.length === 1) {
         var p = lists[0];
         for (var i = 0; i < p.docs.length; i++) {
@@ -266,7 +292,7 @@
         }
         return hits;
       }
-      var candidates = lists.reduce(function (acc, l) { return intersect(acc, l.docs); }, lists[0].docs);
+      var candidates = all.reduce(function (acc, l) { return l ? intersect(acc, l.docs) : acc; }, lists[0].docs);
       if (allowed) candidates = candidates.filter(function (d) { return allowed.has(d); });
       if (!candidates.length) return hits;
       var want = new Set(candidates);

@@ -237,8 +237,8 @@ def expected(articles: list, terms: list[str]) -> set[int]:  # type: ignore[type
     return {i for i, (t, b) in enumerate(texts) if all(w in t or w in b for w in wanted)}
 
 
-def sample_queries(articles: list, count: int, seed: int) -> list[str]:  # type: ignore[type-arg]
-    """Windows of 2-6 adjacent units (or one Latin/digit run) cut from the articles' text."""
+def sample_queries(articles: list, count: int, seed: int, longest: int = 6) -> list[str]:  # type: ignore[type-arg]
+    """Windows of 2-`longest` adjacent units (or one Latin/digit run) cut from the articles' text."""
     rng = random.Random(seed)
     out: list[str] = []
     while len(out) < count:
@@ -252,7 +252,7 @@ def sample_queries(articles: list, count: int, seed: int) -> list[str]:  # type:
         run = rng.choice(runs)
         if len(run) == 1 and CJK_RE.match(run[0]) or not run:
             continue
-        length = 1 if len(run) == 1 else rng.randint(2, min(6, len(run)))
+        length = 1 if len(run) == 1 else rng.randint(2, min(longest, len(run)))
         start = rng.randint(0, len(run) - length)
         out.append("".join(run[start:start + length]))
     return out
@@ -260,7 +260,7 @@ def sample_queries(articles: list, count: int, seed: int) -> list[str]:  # type:
 
 def test_results_are_exactly_the_articles_containing_the_phrase(generated: tuple[Path, list]) -> None:  # type: ignore[type-arg]
     data, articles = generated
-    phrases = sample_queries(articles, 150, seed=1)
+    phrases = sample_queries(articles, 150, seed=1) + sample_queries(articles, 40, seed=4, longest=12)
     rng = random.Random(2)
     pairs = [f"{a} {b}" for a, b in zip(rng.sample(phrases, 40), rng.sample(phrases, 40), strict=True)]
     # phrases that almost occur: an occurring phrase with its last character changed
