@@ -20,7 +20,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from generator.search_text import CJK
 
 SHORTEST, LONGEST = 4, 9
-PHRASE_SHARE = 32  # a triple in at least 1/32 of a part's documents is frequent there
+PHRASE_SHARE = 128  # a triple in at least 1/128 of a part's documents is frequent there
 _CJK_RUN = re.compile(f"[{CJK}]{{{SHORTEST},}}")
 _CJK_TRIPLE = re.compile(f"[{CJK}]{{3}}")
 
