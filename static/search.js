@@ -694,7 +694,7 @@
   }
 
   var engine = {
-    fold: fold, terms: terms, coverKeys: coverKeys, keyHash: keyHash, decodePostings: decodePostings,
+    fold: fold, terms: terms, coverKeys: coverKeys, innerTriples: innerTriples, keyHash: keyHash, decodePostings: decodePostings,
     decodePositions: decodePositions, Engine: Engine, marks: marks, snippet: snippet, foldFragment: foldFragment,
     PER_PAGE: PER_PAGE,
   };

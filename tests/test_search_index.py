@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from search_sites import ROOT, Story, query, write_index, write_site
 
-from generator import search_analysis, search_index, segment
+from generator import search_analysis, search_index, search_phrases, segment
 from generator.pipeline import load
 from generator.search_text import CJK_RE, fold, t2s_table, units
 
@@ -80,6 +80,36 @@ def test_folding_is_the_same_in_python_and_javascript() -> None:
     )
     out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True).stdout
     assert json.loads(out) == fold(text)
+
+
+def test_a_long_term_is_covered_by_triples_that_end_where_it_ends() -> None:
+    script = (
+        f"const e=require({json.dumps(str(ROOT / 'static' / 'search.js'))});"
+        "console.log(JSON.stringify(['页岩气开','页岩气开发','页岩气开发利','页岩气开发利用'].map(t => "
+        "[e.coverKeys(Array.from(t)), e.innerTriples(Array.from(t))])))"
+    )
+    out = json.loads(subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True).stdout)
+    covers = [[(k["key"], k["at"]) for k in cover] for cover, _ in out]
+    assert covers == [[("页岩气", 0), ("岩气开", 1)], [("页岩气", 0), ("气开发", 2)],
+                      [("页岩气", 0), ("开发利", 3)], [("页岩气", 0), ("开发利", 3), ("发利用", 4)]]
+    assert [inner for _, inner in out] == [[], ["岩气开"], ["岩气开", "气开发"], ["岩气开", "气开发"]]
+
+
+def test_phrases_are_runs_of_frequent_triples_with_word_boundaries() -> None:
+    frequent = {"总结前", "结前期", "前期经", "期经验"}
+    found, whole = search_phrases.phrases("要总结前期经验", {0, 1, 3, 5, 7}, frequent)  # 要|总结|前期|经验
+    assert found == {"总结前期": [1 * 4 + 2 + 1], "总结前期经": [1 * 4 + 2], "总结前期经验": [1 * 4 + 2 + 1],
+                     "结前期经": [2 * 4], "结前期经验": [2 * 4 + 1], "前期经验": [3 * 4 + 2 + 1]}
+    assert whole == {"总结前期", "总结前期经验", "前期经验"}
+    assert search_phrases.phrases("要总结前期经验", {0, 1, 3, 5, 7}, frequent - {"前期经"})[0] == {"总结前期": [7]}
+
+
+def test_a_phrase_is_incomplete_where_a_part_may_hold_it_unindexed() -> None:
+    """Kept only if every part that did not index it lacks one of its triples."""
+    both = {"总结前": 1, "结前期": 1}
+    assert search_phrases.incomplete([{"总结前期"}, set()], [both, {"总结前": 1}]) == set()
+    assert search_phrases.incomplete([{"总结前期"}, set()], [both, both]) == {"总结前期"}
+    assert search_phrases.incomplete([{"总结前期"}, {"总结前期"}], [both, both]) == set()
 
 
 # ---- what the writer writes -------------------------------------------------------------------
