@@ -25,14 +25,14 @@ from functools import cache
 from itertools import accumulate
 from pathlib import Path
 
-from generator import segment
+from generator import search_phrases, segment
 from generator.search_text import CJK, UNIT_RE, fold, t2s_table
 
-VERSION = "1"  # bump when what a part holds changes: it empties the cache
+VERSION = "3"  # bump when what a part holds changes: it empties the cache
 PART_DOCS = 512
 PARALLEL_FROM = 300  # documents to analyse before starting workers pays
-CHUNK = 500  # characters of body text per snippet fragment
-MAX_CHUNKS = 4  # two bits in a posting
+CHUNK = 250  # characters of body text per snippet fragment
+MAX_CHUNKS = 8  # three bits in a posting
 HEAVY = 8192  # bytes: a key whose postings or positions exceed this gets files of its own
 
 ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -80,6 +80,7 @@ class Part:
     documents: int
     vocabulary: frozenset[str]
     keys: dict[str, KeyState]
+    phrases: frozenset[str] = frozenset()  # the phrase keys among them (search_phrases)
 
 
 def word_starts(folded: str, cut: Cut) -> set[int]:
@@ -163,36 +164,49 @@ def _no_gc() -> Iterator[None]:
 def _analyse(texts: Sequence[tuple[str, str]], cut: Cut) -> Part:
     keys: dict[str, KeyState] = {}
     vocabulary: set[str] = set()
+    folded: list[tuple[str, set[int], str, set[int]]] = []
     for doc, (title, body) in enumerate(texts):
         title, body = fold(title), fold(body)
         vocabulary.update(title)
         vocabulary.update(body)
-        in_title, triples_title, whole_title = occurrences(title, word_starts(title, cut))
-        in_body, triples_body, whole_body = occurrences(body, word_starts(body, cut))
+        title_starts, body_starts = word_starts(title, cut), word_starts(body, cut)
+        folded.append((title, title_starts, body, body_starts))
+        in_title, triples_title, whole_title = occurrences(title, title_starts)
+        in_body, triples_body, whole_body = occurrences(body, body_starts)
         whole = whole_title | whole_body
-        _add_document(keys, doc, in_title, in_body, whole, True)
-        _add_document(keys, doc, triples_title, triples_body, whole, False)
-    return Part(len(texts), frozenset(vocabulary), keys)
+        _add_document(keys, doc, in_title, in_body, whole, False)
+        _add_document(keys, doc, triples_title, triples_body, whole, True)
+    frequent = search_phrases.frequent_triples(((k, s[2]) for k, s in keys.items()), len(texts))
+    found: set[str] = set()
+    for doc, (title, title_starts, body, body_starts) in enumerate(folded):
+        in_title, whole_title = search_phrases.phrases(title, title_starts, frequent)
+        in_body, whole_body = search_phrases.phrases(body, body_starts, frequent)
+        _add_document(keys, doc, in_title, in_body, whole_title | whole_body, False)
+        found.update(in_title)
+        found.update(in_body)
+    return Part(len(texts), frozenset(vocabulary), keys, frozenset(found))
 
 
 def _add_document(keys: dict[str, KeyState], doc: int, in_title: dict[str, list[int]],
-                  in_body: dict[str, list[int]], whole: set[str], pairs: bool) -> None:
-    """One entry per key: id delta, flags (in title, whole word, chunk of the first body match,
-    body count), and for a pair with a CJK unit its positions (title count, title, body)."""
+                  in_body: dict[str, list[int]], whole: set[str], positions: bool) -> None:
+    """One entry per key: id delta, flags (1 in title, 2 whole word, 4-16 chunk of the first body
+    match, 32 a body count other than 1 follows as a varint), and with `positions` (triples: every
+    triple holds a CJK unit) the key's offsets (title count, title, body). Triples are rarer than
+    pairs, so proving a longer phrase by the positions of triples loads fewer of them."""
     get, title_get, small, char, alone = keys.get, in_title.get, SMALL, _CHAR, _ALONE
     for key, only in in_title.items():
         if key not in in_body:
-            _add_entry(keys, key, doc, char[1 | (2 if key in whole else 0)],
-                       small[len(only)] + encode_positions(only) if pairs and _has_cjk(key) else None)
+            _add_entry(keys, key, doc, char[33 | (2 if key in whole else 0)] + small[0],
+                       small[len(only)] + encode_positions(only) if positions else None)
     for key, b in in_body.items():
         n = len(b)
         offset = b[0] >> 2
-        flags = (12 if offset >= CHUNK * (MAX_CHUNKS - 1) else offset // CHUNK << 2) | (2 if key in whole else 0)
+        flags = (28 if offset >= CHUNK * (MAX_CHUNKS - 1) else offset // CHUNK << 2) | (2 if key in whole else 0)
         t = title_get(key)
         if t is not None:
             flags |= 1
-        tail = char[flags | n << 4] if n < 3 else char[flags | 48] + _varint(n - 3)
-        if not pairs or (key[-1] < "\u3400" and key[0] < "\u3400"):
+        tail = char[flags] if n == 1 else char[flags | 32] + _varint(n)
+        if not positions:
             state = get(key)
             if state is None:
                 keys[key] = [doc, doc, 1, bytearray(tail), None, None]
@@ -204,14 +218,14 @@ def _add_document(keys: dict[str, KeyState], doc: int, in_title: dict[str, list[
                 state[2] += 1
             continue
         if t is not None:
-            positions = small[len(t)] + encode_positions(t) + encode_positions(b)
+            entry = small[len(t)] + encode_positions(t) + encode_positions(b)
         elif n == 1 and b[0] < 32768:
-            positions = alone[b[0]]
+            entry = alone[b[0]]
         else:
-            positions = small[0] + encode_positions(b)
+            entry = small[0] + encode_positions(b)
         state = get(key)
         if state is None:
-            keys[key] = [doc, doc, 1, bytearray(tail), bytearray(positions), None]
+            keys[key] = [doc, doc, 1, bytearray(tail), bytearray(entry), None]
             continue
         postings = state[3]
         postings += small[doc - state[1]]
@@ -224,11 +238,7 @@ def _add_document(keys: dict[str, KeyState], doc: int, in_title: dict[str, list[
             state[5] = array("I", (0, len(buffer)))
         else:
             starts.append(len(buffer))
-        buffer += positions
-
-
-def _has_cjk(key: str) -> bool:
-    return key[-1] >= "\u3400" or key[0] >= "\u3400"
+        buffer += entry
 
 
 def _add_entry(keys: dict[str, KeyState], key: str, doc: int, tail: bytes, positions: bytes | None) -> None:
@@ -286,6 +296,8 @@ def _join(parts: Sequence[Part], heavy: int) -> Joined:
             state[0] = base + last
             state[1] += count
         base += part.documents
+    for phrase in search_phrases.incomplete([part.phrases for part in parts], [part.keys for part in parts]):
+        del keys[phrase]
     for key, state in keys.items():
         if len(state[3]) > heavy:
             state[4] = _cuts(pieces[key], heavy)
@@ -324,8 +336,8 @@ def _code() -> bytes:
     """This module, the text rules and the 繁→简 table: a part is made again when any changes."""
     here = Path(__file__).resolve().parent
     table = "".join(f"{k}{v}" for k, v in sorted(t2s_table().items()))
-    return b"".join([(here / name).read_bytes() for name in ("search_analysis.py", "search_text.py")]
-                    + [table.encode("utf-8")])
+    names = ("search_analysis.py", "search_phrases.py", "search_text.py")
+    return b"".join([(here / name).read_bytes() for name in names] + [table.encode("utf-8")])
 
 
 def part_name(texts: Sequence[tuple[str, str]], engine: str) -> str:

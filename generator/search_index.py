@@ -8,7 +8,7 @@ result shown. The layout and encodings are described in docs/search.md.
 Keys: every pair and triple of adjacent units (a CJK character or a Latin/digit run) within a run of
 text, and every Latin/digit run on its own. Any substring of two or more units is a chain of such
 pairs, so it is found whatever jieba's word boundaries; a term of two or three units is a key, and
-the positions of the pairs make a longer phrase exact.
+the positions of the triples make a longer phrase exact.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from itertools import accumulate
 
-from generator import segment
+from generator import search_phrases, segment
 from generator.corpus import Article, Corpus
 from generator.output import Staging
 from generator.routes import Urls
@@ -37,8 +37,8 @@ from generator.search_text import CJK_RE, fold, t2s_only, t2s_table
 
 DATA = "search/data/"
 OVERLAP = 40  # context carried past a fragment's end, for a snippet near its edge
-SHARD_TARGET = 4096  # bytes: the average key shard
-HEAVY = 8192  # bytes: a key whose postings or positions exceed this gets files of its own
+SHARD_TARGET = 2048  # bytes: the average key shard
+HEAVY = 2048  # bytes: a key whose postings or positions exceed this gets files of its own
 T2S_SHARDS = 16
 SECTION_KEY = "\x01s"  # filter keys, which no text can produce
 PERSON_KEY = "\x01p"
@@ -168,6 +168,8 @@ def _meta(corpus: Corpus, articles: list[Article], buckets: int) -> dict[str, ob
         "documents": len(articles),
         "buckets": buckets,
         "chunk": CHUNK,
+        "chunks": MAX_CHUNKS,
+        "phrases": [search_phrases.SHORTEST, search_phrases.LONGEST],  # lengths of the phrase keys
         "t2s": T2S_SHARDS,
         "months": months,  # [YYYY-MM, first id, last id + 1]
         "sections": [[s.name, s.slug] for s in corpus.config.sections],

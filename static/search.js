@@ -62,34 +62,36 @@
       var text = units.join("");
       if (seen[text]) return;
       seen[text] = true;
-      out.push({ text: text, units: units, keys: coverKeys(units), filters: tripleFilters(units) });
+      out.push({ text: text, units: units, keys: coverKeys(units), inner: innerTriples(units) });
     });
     return out;
   }
 
   // The keys that prove a term: the term itself up to three units (pairs and triples are keys),
-  // else the pairs at offsets 0, 2, 4, ... and the last pair, whose positions must line up.
+  // else the triples at offsets 0, 3, 6, ... and the last triple, whose positions must line up.
   function coverKeys(units) {
     if (units.length === 1) return CJK_CHAR.test(units[0]) ? [] : [{ key: units[0], at: 0 }];
     if (units.length <= 3) return [{ key: units.join(""), at: 0 }];
     var offsets = [];
-    for (var i = 0; i + 1 < units.length; i += 2) offsets.push(i);
-    if (offsets[offsets.length - 1] !== units.length - 2) offsets.push(units.length - 2);
+    for (var i = 0; i + 3 <= units.length; i += 3) offsets.push(i);
+    if (offsets[offsets.length - 1] !== units.length - 3) offsets.push(units.length - 3);
     var starts = [0]; // in code points, as the index counts them
     for (var j = 0; j < units.length; j++) starts.push(starts[j] + Array.from(units[j]).length);
     return offsets.map(function (o) {
-      return { key: units[o] + units[o + 1], at: starts[o] };
+      return { key: units.slice(o, o + 3).join(""), at: starts[o] };
     });
   }
 
-  // For four units and more: triples at offsets 0, 3, 6, ... and the last one narrow the
-  // candidates before any positions are loaded.
-  function tripleFilters(units) {
-    if (units.length < 4) return [];
+  // The triples of a term of 4+ units that are not in its cover: those the shards hold themselves
+  // narrow the candidates before any positions are loaded, at no cost beyond their shard.
+  function innerTriples(units) {
+    var cover = {};
+    coverKeys(units).forEach(function (k) { cover[k.key] = true; });
     var out = [];
-    for (var i = 0; i + 2 < units.length; i += 3) out.push(units.slice(i, i + 3).join(""));
-    var last = units.slice(units.length - 3).join("");
-    if (out[out.length - 1] !== last) out.push(last);
+    for (var i = 0; units.length >= 4 && i + 3 <= units.length; i++) {
+      var key = units.slice(i, i + 3).join("");
+      if (!cover[key]) out.push(key);
+    }
     return out;
   }
 
@@ -122,7 +124,8 @@
     }
   };
 
-  // A key's postings: per document, its id, flags (1 title, 2 whole word, chunk << 2) and body count.
+  // A key's postings: per document, its id, flags (1 title, 2 whole word, chunk << 2, 32 a body
+  // count other than 1 follows) and body count.
   function decodePostings(text) {
     var docs = [];
     var flags = [];
@@ -132,10 +135,9 @@
     while (r.more()) {
       doc += r.next();
       var f = r.char();
-      var n = f >> 4;
-      if (n === 3) n += r.next();
+      var n = f & 32 ? r.next() : 1;
       docs.push(doc);
-      flags.push(f & 15);
+      flags.push(f & 31);
       body.push(n);
     }
     return { docs: docs, flags: flags, body: body };
@@ -231,6 +233,15 @@
     });
   };
 
+  // A key's postings if its shard holds them (no file of their own to load); null if the index has
+  // no such key, undefined if they are in a file of their own.
+  Engine.prototype.light = function (key, meta) {
+    return this.get("k/" + keyHash(key) % meta.buckets).then(function (shard) {
+      if (!Object.prototype.hasOwnProperty.call(shard, key)) return null;
+      return typeof shard[key] === "string" ? decodePostings(shard[key]) : undefined;
+    });
+  };
+
   // Positions of one key for the wanted documents: Map doc -> [title values, body values].
   Engine.prototype.positions = function (key, postings, want, meta) {
     var self = this;
@@ -259,13 +270,20 @@
   };
 
   // Documents matching one term: Map doc -> {title, body, whole, chunk}; `allowed` limits them.
+  // A term of 4-9 CJK characters (meta.phrases) is first looked up as a phrase key (search_phrases.py):
+  // when the index holds it, its postings are the exact answer; else the positions of its triples
+  // prove it, on the candidates that all its triples' postings leave.
   Engine.prototype.term = function (term, meta, allowed) {
     var self = this;
-    var names = term.keys.map(function (k) { return k.key; }).concat(term.filters);
-    return Promise.all(names.map(function (k) { return self.postings(k, meta); })).then(function (all) {
+    var phrase = term.units.length >= meta.phrases[0] && term.units.length <= meta.phrases[1] && term.units.every(function (u) { return CJK_CHAR.test(u); });
+    return (phrase ? this.postings(term.text, meta) : Promise.resolve(null)).then(function (own) {
+      if (own) return [own];
+      return Promise.all(term.keys.map(function (k) { return self.postings(k.key, meta); })
+        .concat(term.inner.map(function (k) { return self.light(k, meta); })));
+    }).then(function (all) {
       var hits = new Map();
       if (all.some(function (l) { return l === null; })) return hits;
-      var lists = all.slice(0, term.keys.length);
+      var lists = all.slice(0, all.length === 1 ? 1 : term.keys.length);
       if (lists.length === 1) {
         var p = lists[0];
         for (var i = 0; i < p.docs.length; i++) {
@@ -274,14 +292,14 @@
         }
         return hits;
       }
-      var candidates = all.reduce(function (acc, l) { return intersect(acc, l.docs); }, lists[0].docs);
+      var candidates = all.reduce(function (acc, l) { return l ? intersect(acc, l.docs) : acc; }, lists[0].docs);
       if (allowed) candidates = candidates.filter(function (d) { return allowed.has(d); });
       if (!candidates.length) return hits;
       var want = new Set(candidates);
       return Promise.all(term.keys.map(function (k, i) { return self.positions(k.key, lists[i], want, meta); }))
         .then(function (maps) {
           candidates.forEach(function (doc) {
-            var hit = verify(term.keys, maps.map(function (m) { return m.get(doc); }), meta.chunk);
+            var hit = verify(term.keys, maps.map(function (m) { return m.get(doc); }), meta);
             if (hit) hits.set(doc, hit);
           });
           return hits;
@@ -290,7 +308,7 @@
   };
 
   // A phrase occurs at p when every cover key occurs at p + its offset in the phrase.
-  function verify(keys, fields, chunkSize) {
+  function verify(keys, fields, meta) {
     var found = { title: false, body: 0, whole: false, chunk: 0 };
     var lastAt = keys[keys.length - 1].at;
     for (var f = 0; f < 2; f++) {
@@ -306,7 +324,7 @@
         found.whole = found.whole || whole;
         if (f === 0) found.title = true;
         else {
-          if (found.body === 0) found.chunk = Math.min(3, Math.floor(p / chunkSize));
+          if (found.body === 0) found.chunk = Math.min(meta.chunks - 1, Math.floor(p / meta.chunk));
           found.body++;
         }
       });
@@ -676,7 +694,7 @@
   }
 
   var engine = {
-    fold: fold, terms: terms, coverKeys: coverKeys, keyHash: keyHash, decodePostings: decodePostings,
+    fold: fold, terms: terms, coverKeys: coverKeys, innerTriples: innerTriples, keyHash: keyHash, decodePostings: decodePostings,
     decodePositions: decodePositions, Engine: Engine, marks: marks, snippet: snippet, foldFragment: foldFragment,
     PER_PAGE: PER_PAGE,
   };

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from search_sites import ROOT, Story, query, write_index, write_site
 
-from generator import search_index, segment
+from generator import search_analysis, search_index, search_phrases, segment
 from generator.pipeline import load
 from generator.search_text import CJK_RE, fold, t2s_table, units
 
@@ -80,6 +80,36 @@ def test_folding_is_the_same_in_python_and_javascript() -> None:
     )
     out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True).stdout
     assert json.loads(out) == fold(text)
+
+
+def test_a_long_term_is_covered_by_triples_that_end_where_it_ends() -> None:
+    script = (
+        f"const e=require({json.dumps(str(ROOT / 'static' / 'search.js'))});"
+        "console.log(JSON.stringify(['页岩气开','页岩气开发','页岩气开发利','页岩气开发利用'].map(t => "
+        "[e.coverKeys(Array.from(t)), e.innerTriples(Array.from(t))])))"
+    )
+    out = json.loads(subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True).stdout)
+    covers = [[(k["key"], k["at"]) for k in cover] for cover, _ in out]
+    assert covers == [[("页岩气", 0), ("岩气开", 1)], [("页岩气", 0), ("气开发", 2)],
+                      [("页岩气", 0), ("开发利", 3)], [("页岩气", 0), ("开发利", 3), ("发利用", 4)]]
+    assert [inner for _, inner in out] == [[], ["岩气开"], ["岩气开", "气开发"], ["岩气开", "气开发"]]
+
+
+def test_phrases_are_runs_of_frequent_triples_with_word_boundaries() -> None:
+    frequent = {"总结前", "结前期", "前期经", "期经验"}
+    found, whole = search_phrases.phrases("要总结前期经验", {0, 1, 3, 5, 7}, frequent)  # 要|总结|前期|经验
+    assert found == {"总结前期": [1 * 4 + 2 + 1], "总结前期经": [1 * 4 + 2], "总结前期经验": [1 * 4 + 2 + 1],
+                     "结前期经": [2 * 4], "结前期经验": [2 * 4 + 1], "前期经验": [3 * 4 + 2 + 1]}
+    assert whole == {"总结前期", "总结前期经验", "前期经验"}
+    assert search_phrases.phrases("要总结前期经验", {0, 1, 3, 5, 7}, frequent - {"前期经"})[0] == {"总结前期": [7]}
+
+
+def test_a_phrase_is_incomplete_where_a_part_may_hold_it_unindexed() -> None:
+    """Kept only if every part that did not index it lacks one of its triples."""
+    both = {"总结前": 1, "结前期": 1}
+    assert search_phrases.incomplete([{"总结前期"}, set()], [both, {"总结前": 1}]) == set()
+    assert search_phrases.incomplete([{"总结前期"}, set()], [both, both]) == {"总结前期"}
+    assert search_phrases.incomplete([{"总结前期"}, {"总结前期"}], [both, both]) == set()
 
 
 # ---- what the writer writes -------------------------------------------------------------------
@@ -195,12 +225,14 @@ def test_sample_queries(sample_data: Path) -> None:
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory, monkeypatch_module: pytest.MonkeyPatch) -> tuple[Path, list]:
-    """A generated archive with the size limits lowered, so heavy keys take their own files."""
+    """A generated archive with the size limits lowered, so heavy keys take their own files, and in
+    parts of 25 documents, so phrase keys are chosen part by part and joined."""
     site = tmp_path_factory.mktemp("generated") / "site"
     subprocess.run([sys.executable, str(ROOT / "benchmarks" / "make_corpus.py"), "--articles", "120",
                     "--out", str(site), "--seed", "7"], check=True, capture_output=True)
     monkeypatch_module.setattr(search_index, "HEAVY", 150)
     monkeypatch_module.setattr(search_index, "SHARD_TARGET", 2000)
+    monkeypatch_module.setattr(search_analysis, "PART_DOCS", 25)
     data = write_index(site, tmp_path_factory.mktemp("generated-out"))
     return data, search_index.document_order(load(site))
 
@@ -235,8 +267,8 @@ def expected(articles: list, terms: list[str]) -> set[int]:  # type: ignore[type
     return {i for i, (t, b) in enumerate(texts) if all(w in t or w in b for w in wanted)}
 
 
-def sample_queries(articles: list, count: int, seed: int) -> list[str]:  # type: ignore[type-arg]
-    """Windows of 2-6 adjacent units (or one Latin/digit run) cut from the articles' text."""
+def sample_queries(articles: list, count: int, seed: int, longest: int = 6) -> list[str]:  # type: ignore[type-arg]
+    """Windows of 2-`longest` adjacent units (or one Latin/digit run) cut from the articles' text."""
     rng = random.Random(seed)
     out: list[str] = []
     while len(out) < count:
@@ -250,7 +282,7 @@ def sample_queries(articles: list, count: int, seed: int) -> list[str]:  # type:
         run = rng.choice(runs)
         if len(run) == 1 and CJK_RE.match(run[0]) or not run:
             continue
-        length = 1 if len(run) == 1 else rng.randint(2, min(6, len(run)))
+        length = 1 if len(run) == 1 else rng.randint(2, min(longest, len(run)))
         start = rng.randint(0, len(run) - length)
         out.append("".join(run[start:start + length]))
     return out
@@ -258,7 +290,7 @@ def sample_queries(articles: list, count: int, seed: int) -> list[str]:  # type:
 
 def test_results_are_exactly_the_articles_containing_the_phrase(generated: tuple[Path, list]) -> None:  # type: ignore[type-arg]
     data, articles = generated
-    phrases = sample_queries(articles, 150, seed=1)
+    phrases = sample_queries(articles, 150, seed=1) + sample_queries(articles, 40, seed=4, longest=12)
     rng = random.Random(2)
     pairs = [f"{a} {b}" for a, b in zip(rng.sample(phrases, 40), rng.sample(phrases, 40), strict=True)]
     # phrases that almost occur: an occurring phrase with its last character changed
@@ -275,6 +307,26 @@ def test_results_are_exactly_the_articles_containing_the_phrase(generated: tuple
 def test_heavy_keys_were_exercised(generated: tuple[Path, list]) -> None:  # type: ignore[type-arg]
     data, _ = generated
     assert list((data / "kx").glob("*.js")) and list((data / "px").glob("*.js"))
+
+
+def test_frequent_phrases_are_keys_and_the_others_are_proven(generated: tuple[Path, list]) -> None:  # type: ignore[type-arg]
+    """A phrase of 4-6 characters is answered by its own postings when the index holds it (it was
+    frequent in every part where it may occur), else by the positions of its triples; the results
+    are those of a substring scan either way (the test above), and both ways were taken."""
+    data, articles = generated
+    held: set[str] = set()
+    for path in (data / "k").glob("*.js"):
+        shard = read_script(path)[1]
+        assert isinstance(shard, dict)
+        held.update(k for k in shard if re.fullmatch(f"[{CJK_RE.pattern[1:-1]}]{{4,6}}", k))
+    phrases = [p for p in sample_queries(articles, 300, seed=3) if re.fullmatch(f"[{CJK_RE.pattern[1:-1]}]{{4,6}}", p)]
+    as_keys = [p for p in phrases if p in held]
+    assert as_keys and len(as_keys) < len(phrases)
+    results = query(data, phrases)
+    for phrase, result in zip(phrases, results, strict=True):
+        assert set(result["docs"]) == expected(articles, [phrase]), phrase
+        if phrase in held:  # no positions were needed
+            assert not any(f.startswith(("p/", "px/")) for f in result["files"]), phrase
 
 
 def test_filters_by_section_person_and_month(generated: tuple[Path, list]) -> None:  # type: ignore[type-arg]

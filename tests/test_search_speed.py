@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.make_corpus import write_corpus
-from generator import search_analysis, search_index, segment
+from generator import search_analysis, search_index, search_phrases, segment
 from generator.corpus import Article, Corpus
 from generator.output import Staging
 from generator.pipeline import load
@@ -103,12 +103,17 @@ class IndexBuilder:
         in_title, triples_title, whole_title = occurrences(title, _word_starts(title))
         in_body, triples_body, whole_body = occurrences(body, _word_starts(body))
         whole = whole_title | whole_body
-        self._triples(doc, triples_title, triples_body, whole)
+        self._keys(doc, triples_title, triples_body, whole, positions=True)
+        self._keys(doc, in_title, in_body, whole, positions=False)
+
+    def _keys(self, doc: int, in_title: dict[str, list[int]], in_body: dict[str, list[int]], whole: set[str],
+              positions: bool) -> None:
+        """Pairs (and Latin/digit runs) have postings only; triples have positions as well."""
         keys, alpha, small = self.keys, _ALPHA, _SMALL
         last_chunk = MAX_CHUNKS - 1
         for key, t in in_title.items():
             if key not in in_body:
-                self._add(key, doc, 1 | (2 if key in whole else 0), t, [])
+                self._add(key, doc, 1 | (2 if key in whole else 0), t, [], positions)
         for key, b in in_body.items():
             t = in_title.get(key, [])
             n = len(b)
@@ -120,14 +125,14 @@ class IndexBuilder:
             postings = state[2]
             delta = doc - state[0]
             postings += small[delta] if delta < 32768 else varint(delta)
-            if n < 3:
-                postings.append(alpha[flags | n << 4])
+            if n == 1:
+                postings.append(alpha[flags])
             else:
-                postings.append(alpha[flags | 48])
-                postings += _varint(n - 3)
+                postings.append(alpha[flags | 32])
+                postings += _varint(n)
             state[0] = doc
             state[1] += 1
-            if key[-1] >= "\u3400" or key[0] >= "\u3400":  # a pair with a CJK unit: positions
+            if positions:
                 buffer = state[3]
                 if len(buffer) >= HEAVY // 2:
                     self._cut(state)
@@ -138,31 +143,22 @@ class IndexBuilder:
                     buffer += b"A"
                 buffer += small[b[0]] if n == 1 and b[0] < 32768 else _encode_positions(b)
 
-    def _triples(self, doc: int, in_title: dict[str, list[int]], in_body: dict[str, list[int]],
-                 whole: set[str]) -> None:
-        """Triples have postings and no positions: a term of three units needs nothing more."""
-        for key, t in in_title.items():
-            if key not in in_body:
-                self._add(key, doc, 1 | (2 if key in whole else 0), t, [], positions=False)
-        for key, b in in_body.items():
-            chunk = min(MAX_CHUNKS - 1, (b[0] >> 2) // CHUNK)
-            flags = (1 if key in in_title else 0) | (2 if key in whole else 0) | chunk << 2
-            self._add(key, doc, flags, [], b, positions=False)
-
     def _add(self, key: str, doc: int, flags: int, title: list[int], body: list[int],
-             positions: bool = True) -> None:
-        """The general case: keys found in the title only, and triples."""
+             positions: bool) -> None:
+        """Keys found in the title only."""
         state = self.keys.get(key)
         if state is None:
             state = self.keys[key] = [-1, 0, bytearray(), bytearray(), None]
         n = len(body)
         state[2] += _varint(doc - state[0])
-        state[2].append(_ALPHA[flags | min(n, 3) << 4])
-        if n >= 3:
-            state[2] += _varint(n - 3)
+        if n == 1:
+            state[2].append(_ALPHA[flags])
+        else:
+            state[2].append(_ALPHA[flags | 32])
+            state[2] += _varint(n)
         state[0] = doc
         state[1] += 1
-        if positions and (key[-1] >= "\u3400" or key[0] >= "\u3400"):
+        if positions:
             if len(state[3]) >= HEAVY // 2:
                 self._cut(state)
             state[3] += _varint(len(title)) + _encode_positions(title)
@@ -210,6 +206,12 @@ def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
+def no_phrases(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reference has no phrase keys (search_phrases): they depend on the parts by design."""
+    monkeypatch.setattr(search_phrases, "phrases", lambda folded, starts, frequent: ({}, set()))
+
+
+@pytest.fixture
 def site(tmp_path: Path) -> Path:
     folder = tmp_path / "site"
     write_corpus(ARTICLES, folder, seed=3)
@@ -245,7 +247,8 @@ def count_analysed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 @pytest.mark.parametrize("parallel", [False, True])
 def test_parts_give_the_same_files_as_one_document_at_a_time(
-        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_parts: None, parallel: bool) -> None:
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_parts: None, no_phrases: None,
+        parallel: bool) -> None:
     monkeypatch.setattr(search_analysis, "PARALLEL_FROM", 0 if parallel else 10**9)
     corpus = configured(site)
     expected = written(corpus, tmp_path / "reference", monkeypatch, reference=True)
@@ -259,7 +262,7 @@ def test_parts_give_the_same_files_as_one_document_at_a_time(
 
 
 def test_after_an_edit_one_part_is_made_again_and_the_files_are_those_of_a_cold_build(
-        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_parts: None) -> None:
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_parts: None, no_phrases: None) -> None:
     written(configured(site), tmp_path / "first", monkeypatch)
     path = sorted((site / "content").rglob("*.md"))[100]
     path.write_text(path.read_text(encoding="utf-8") + "\n页岩气田里新来了一台钻机。\n", encoding="utf-8")
@@ -274,7 +277,7 @@ def test_after_an_edit_one_part_is_made_again_and_the_files_are_those_of_a_cold_
 
 
 def test_a_dictionary_word_keeps_the_parts_whose_texts_do_not_hold_it(
-        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_parts: None) -> None:
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_parts: None, no_phrases: None) -> None:
     written(configured(site), tmp_path / "first", monkeypatch)
     corpus = load(site)
     texts = [fold(a.title) + fold(body_text(a)) for a in document_order(corpus)]
@@ -289,3 +292,18 @@ def test_a_dictionary_word_keeps_the_parts_whose_texts_do_not_hold_it(
     assert 0 < sum(sizes) < ARTICLES and sum(sizes) >= holding
     corpus = configured(site)
     assert actual == written(corpus, tmp_path / "reference", monkeypatch, reference=True)
+
+
+def test_with_phrase_keys_an_edit_gives_the_files_of_a_cold_build(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_parts: None) -> None:
+    first = written(configured(site), tmp_path / "first", monkeypatch)
+    assert any(re.fullmatch(f'.*"[{CJK}]{{4,6}}":.*', data.decode("utf-8"), re.S)
+               for name, data in first.items() if "/k/" in name)  # phrase keys were written
+    path = sorted((site / "content").rglob("*.md"))[100]
+    path.write_text(path.read_text(encoding="utf-8") + "\n总结前期经验，安排部署下一阶段重点任务。\n", encoding="utf-8")
+    sizes = count_analysed(monkeypatch)
+    monkeypatch.setattr(search_analysis, "PARALLEL_FROM", 10**9)
+    actual = written(configured(site), tmp_path / "again", monkeypatch)
+    assert len(sizes) == 1
+    shutil.rmtree(site / ".cache")
+    assert actual == written(configured(site), tmp_path / "cold", monkeypatch)
