@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator import feeds, related, search_index, segment
+from generator import feeds, related, search_index, search_patch, segment
 from generator.cache import Cache, code_version, key, signature
 from generator.config import load_config
 from generator.corpus import Corpus
@@ -96,7 +96,7 @@ def build(site: Path, output: Path, progress: Progress | None = None) -> Report:
             staging.put("sitemap.xml", feeds.sitemap(urls, corpus.config))
         staging.write("robots.txt", feeds.robots(corpus.config))
         started = report.timed("feeds", started)
-        search_inputs = _search_index(corpus, staging, cache, site_key)
+        search_inputs = _search_index(corpus, staging, cache, site_key, output)
         started = report.timed("search", started)
         report.written, report.reused = staging.written, staging.reused
     segment.flush()
@@ -106,11 +106,11 @@ def build(site: Path, output: Path, progress: Progress | None = None) -> Report:
     return report
 
 
-def _search_index(corpus: Corpus, staging: Staging, cache: Cache, site_key: str) -> str:
+def _search_index(corpus: Corpus, staging: Staging, cache: Cache, site_key: str, output: Path) -> str:
     """The offline search index, unless nothing it is made from has changed since the last build.
 
-    The index is one whole (document numbers follow the dates), so it is made again from scratch
-    when any article changes; only the shards that come out different are written.
+    Articles edited in place are patched into the last build's index (search_patch); anything else
+    makes it again whole. Only the shards that come out different are written.
     """
     inputs = key(site_key, segment.current().dictionary.fingerprint,
                  [(a.digest, a.slug, a.date.isoformat()) for a in corpus.articles],
@@ -120,7 +120,8 @@ def _search_index(corpus: Corpus, staging: Staging, cache: Cache, site_key: str)
         for url, file_key in previous.items():
             staging.fresh(url, file_key)
         return inputs
-    search_index.write(corpus, staging)  # the segmenter is still configured: site words, token cache
+    # the segmenter is still configured: site words, token cache
+    search_patch.update(corpus, staging, output.resolve(), cache.folder, site_key)
     return inputs
 
 

@@ -389,6 +389,20 @@ def _cut_with(segmenter: segment.Segmenter) -> Cut:
     return cut
 
 
+def contributions(texts: Sequence[tuple[str, str]]) -> tuple[list[dict[str, tuple[str, str | None]]], set[str]]:
+    """What each document (title, body) adds to each key on its own: (its postings entry without
+    the id delta, its positions entry or None), as text; and the characters of their folded texts."""
+    cut = _cut_with(segment.current())
+    entries: list[dict[str, tuple[str, str | None]]] = []
+    vocabulary: set[str] = set()
+    for text in texts:
+        part = analyse([text], cut)
+        vocabulary |= part.vocabulary
+        entries.append({key: (state[3].decode("ascii"), None if state[4] is None else state[4].decode("ascii"))
+                        for key, state in part.keys.items()})
+    return entries, vocabulary
+
+
 # Forked workers inherit the texts instead of receiving them pickled.
 _STATE: dict[str, object] = {}
 
