@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate
@@ -75,6 +75,44 @@ def entry_end(positions: str, start: int, body: int) -> int:
     return end
 
 
+class _Bodies(dict[str, int]):
+    """Body count by an entry's postings tail."""
+
+    def __missing__(self, tail: str) -> int:
+        self[tail] = count = body_count(tail)
+        return count
+
+
+_BODIES = _Bodies()
+WINDOW = 2048  # characters of positions tokenised at a time
+
+
+def walk(positions: str, offset: int, bodies: Sequence[int], entry: int) -> Iterator[tuple[int, int]]:
+    """(entry, start) of each positions entry after `entry`, which starts at `offset`, to the end
+    (the last is (len(bodies), end of the positions)). Tokenised a window at a time in C; the loop
+    only adds counts."""
+    window = WINDOW
+    total = len(bodies)
+    while entry < total:
+        end = min(len(positions), offset + window)
+        tokens = _TOKEN_RE.findall(positions, offset, end)
+        values = list(map(_VARINT.__getitem__, tokens))
+        ends = [0, *accumulate(map(len, tokens))]
+        i, n, started = 0, len(tokens), entry
+        while entry < total and i < n:
+            j = i + 1 + values[i] + bodies[entry]
+            if j > n:
+                break
+            i = j
+            entry += 1
+            yield entry, offset + ends[i]
+        if entry < total:
+            if end == len(positions) and entry == started:
+                raise Mismatch("positions end early")
+            offset += ends[i]
+            window = window if entry > started else window * 2
+
+
 @dataclass
 class KeyData:
     """One key as the index holds it: entries in id order, the positions and where they are cut."""
@@ -100,13 +138,15 @@ class KeyData:
         encode = _SMALL.__getitem__ if not deltas or max(deltas) < 32768 else _encode
         return "".join(map(str.__add__, map(encode, deltas), self.tails))
 
-    def _start(self, entry: int) -> int:
+    def _start(self, entry: int, bodies: list[int]) -> int:
         """Byte offset of an entry's positions: walked from the last cut before it."""
         assert self.positions is not None
         cuts = self.cuts or [(0, 0)]
         first, offset = cuts[bisect_right(cuts, (entry, len(self.positions) + 1)) - 1]
-        for i in range(first, entry):
-            offset = entry_end(self.positions, offset, body_count(self.tails[i]))
+        if first < entry:
+            for at, start in walk(self.positions, offset, bodies, first):
+                if at == entry:
+                    return start
         return offset
 
     def splice(self, edits: Sequence[tuple[int, tuple[str, str | None] | None, tuple[str, str | None] | None]],
@@ -123,6 +163,7 @@ class KeyData:
             self.positions = ""
         # where each edit is, in the old data, before anything moves
         located = []
+        bodies = list(map(_BODIES.__getitem__, self.tails)) if self.positions is not None else []
         for doc, old, new in edits:
             i = bisect_left(self.docs, doc)
             present = i < len(self.docs) and self.docs[i] == doc
@@ -132,7 +173,7 @@ class KeyData:
                 raise Mismatch("an entry without positions")
             span = None
             if self.positions is not None:
-                start = self._start(i)
+                start = self._start(i, bodies)
                 end = entry_end(self.positions, start, body_count(old[0])) if old is not None else start
                 if old is not None and self.positions[start:end] != old[1]:
                     raise Mismatch(f"positions of document {doc}")
@@ -172,16 +213,14 @@ class KeyData:
         # a cut at an entry before the first edit stays: the bytes before it did not move
         cuts = old[:max(1, bisect_left(old, (first, -1)))]
         old_at = dict(old)
-        entry, offset = cuts[-1]
         total = len(self.docs)
-        while True:
-            target = cuts[-1][1] + heavy
-            while offset < target and entry < total:
-                offset = entry_end(self.positions, offset, body_count(self.tails[entry]))
-                entry += 1
-            if entry >= total:
-                break
+        target = cuts[-1][1] + heavy
+        bodies = list(map(_BODIES.__getitem__, self.tails))
+        for entry, offset in walk(self.positions, cuts[-1][1], bodies, cuts[-1][0]):
+            if offset < target or entry >= total:
+                continue
             cuts.append((entry, offset))
+            target = offset + heavy
             if entry - grown > last and old_at.get(entry - grown) == offset - moved:
                 cuts += [(e + grown, o + moved) for e, o in old if e > entry - grown]
                 break
