@@ -1,14 +1,16 @@
 """After articles are edited in place, patch the offline search index instead of making it again.
 
 Document ids follow the dates, so while the archive keeps its articles in the same order an edit
-changes only the edited articles' own entries in each key. The last build's search/data/ is then the
+changes only the edited articles' own entries in each key; so does a new newest issue, whose
+articles take the next ids. The last build's search/data/ is then the
 best cache there is: the keys whose entries differ are read back from their shards, spliced
 (search_postings) and written again, with the edited articles' fragments, and every other file is
 kept. What the splice needs beyond the files themselves is small and kept in SITE/.cache/ (State):
 each document's identity and filter keys, each file's hash, the shard count's input, the 繁→简 part
 of the vocabulary. The old texts come back from the old fragments, which hold them whole.
 
-Whenever the patch cannot be shown to give exactly what a cold build gives (ids move, a key becomes
+Whenever the patch cannot be shown to give exactly what a cold build gives (ids move: an article
+removed, added before the newest issue, or given another date; a key becomes
 heavy or light, the shard count changes, the code, site or dictionary changed, a file is not what the
 manifest says), the index is made again as a whole (search_index.write).
 """
@@ -109,9 +111,11 @@ def patch(corpus: Corpus, staging: Staging, output: Path, state: State | None, w
         return None
     articles = document_order(corpus)
     docs = describe(articles)
-    if len(docs) != len(state.docs):
+    if len(docs) < len(state.docs):
         return None  # ids move
-    edited = [i for i, (now, before) in enumerate(zip(docs, state.docs, strict=True)) if now != before]
+    # a new newest issue takes the next ids: the others keep theirs
+    edited = [i for i, (now, before) in enumerate(zip(docs, state.docs, strict=False)) if now != before]
+    edited += range(len(state.docs), len(docs))
     if len(edited) > MAX_EDITED:
         return None
     previous = {url: k for url, k in staging.previous.items() if url.startswith(DATA)}
@@ -193,13 +197,16 @@ def _patched(corpus: Corpus, articles: list[Article], edited: list[int], state: 
              reader: _Reader) -> tuple[dict[str, bytes], set[str], int, frozenset[str]]:
     """The files that change (by name under search/data/), the urls that go, the new light total
     and 繁→简 vocabulary."""
-    old_texts = [reader.document(doc) for doc in edited]
-    new_texts = [(articles[doc].title, body_text(articles[doc])) for doc in edited]
-    old, old_vocabulary = search_analysis.contributions(old_texts)
-    new, new_vocabulary = search_analysis.contributions(new_texts)
+    existing = [doc for doc in edited if doc < len(state.docs)]
+    old, old_vocabulary = search_analysis.contributions([reader.document(doc) for doc in existing])
+    new, new_vocabulary = search_analysis.contributions(
+        [(articles[doc].title, body_text(articles[doc])) for doc in edited])
+    was_in = dict(zip(existing, old, strict=True))
     edits: dict[str, list[Edit]] = defaultdict(list)
-    for doc, before, after in zip(edited, old, new, strict=True):
-        before.update((k, ("A", None)) for k in state.docs[doc][1])
+    for doc, after in zip(edited, new, strict=True):
+        before = was_in.get(doc, {})
+        if doc < len(state.docs):
+            before.update((k, ("A", None)) for k in state.docs[doc][1])
         after.update((k, ("A", None)) for k in filter_keys(articles[doc]))
         for key in before.keys() | after.keys():
             was, now = before.get(key), after.get(key)
@@ -232,12 +239,15 @@ def _patch_key(key: str, edits: list[Edit], bucket: int, reader: _Reader, files:
     positions_shard = reader.shard(f"p/{bucket}")
     stored, stored_positions = postings_shard.get(key), positions_shard.get(key)
     number: int | None = None
+    # an edit that moves positions only (most keys after an edit mid-body) leaves the postings be
+    same = all(old is not None and new is not None and old[0] == new[0] for _, old, new in edits)
     if stored is None or isinstance(stored, str):
         postings = stored or ""
     else:
         number = stored[0]  # type: ignore[index]
         postings = reader.text(f"kx/{number}")
-        dropped.add(f"{DATA}kx/{number}.js")
+        if not same:
+            dropped.add(f"{DATA}kx/{number}.js")
     cuts: list[tuple[int, int]] | None = None
     if stored_positions is None or isinstance(stored_positions, str):
         positions = stored_positions
@@ -249,7 +259,7 @@ def _patch_key(key: str, edits: list[Edit], bucket: int, reader: _Reader, files:
         cuts = list(zip(entries, accumulate(map(len, pieces[:-1]), initial=0), strict=True))
     data = KeyData.parse(postings, positions, cuts)
     data.splice(edits, heavy)
-    text = data.postings
+    text = postings if same else data.postings
     split = data.cuts is not None and len(data.cuts) > 1
     if (len(text) > heavy or split) != (number is not None):
         raise Mismatch(f"{key} becomes heavy or light: the heavy keys are numbered again")
@@ -259,7 +269,8 @@ def _patch_key(key: str, edits: list[Edit], bucket: int, reader: _Reader, files:
         positions_shard.pop(key, None)
         return change
     if len(text) > heavy:
-        files[f"kx/{number}.js"] = script(f"kx/{number}", text)
+        if not same:
+            files[f"kx/{number}.js"] = script(f"kx/{number}", text)
         postings_shard[key] = [number, len(data.docs)]
     else:
         postings_shard[key] = text

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate
@@ -87,10 +87,11 @@ _BODIES = _Bodies()
 WINDOW = 2048  # characters of positions tokenised at a time
 
 
-def walk(positions: str, offset: int, bodies: Sequence[int], entry: int) -> Iterator[tuple[int, int]]:
-    """(entry, start) of each positions entry after `entry`, which starts at `offset`, to the end
-    (the last is (len(bodies), end of the positions)). Tokenised a window at a time in C; the loop
-    only adds counts."""
+def advance(positions: str, offset: int, bodies: Sequence[int], entry: int, stop_entry: int,
+            stop_offset: int) -> tuple[int, int]:
+    """From `entry`, which starts at `offset`, the first later entry that is `stop_entry` or starts
+    at `stop_offset` or after: (entry, start); (len(bodies), end) if none. Tokenised a window at a
+    time in C; the loop only adds counts."""
     window = WINDOW
     total = len(bodies)
     while entry < total:
@@ -98,19 +99,21 @@ def walk(positions: str, offset: int, bodies: Sequence[int], entry: int) -> Iter
         tokens = _TOKEN_RE.findall(positions, offset, end)
         values = list(map(_VARINT.__getitem__, tokens))
         ends = [0, *accumulate(map(len, tokens))]
-        i, n, started = 0, len(tokens), entry
+        i, n, started, stop = 0, len(tokens), entry, stop_offset - offset
         while entry < total and i < n:
             j = i + 1 + values[i] + bodies[entry]
             if j > n:
                 break
             i = j
             entry += 1
-            yield entry, offset + ends[i]
+            if entry == stop_entry or ends[i] >= stop:
+                return entry, offset + ends[i]
         if entry < total:
             if end == len(positions) and entry == started:
                 raise Mismatch("positions end early")
             offset += ends[i]
             window = window if entry > started else window * 2
+    return entry, offset
 
 
 @dataclass
@@ -125,8 +128,7 @@ class KeyData:
     @classmethod
     def parse(cls, postings: str, positions: str | None, cuts: list[tuple[int, int]] | None) -> KeyData:
         pairs = _ENTRY_RE.findall(postings)
-        deltas = [delta for delta, _ in pairs]
-        tails = [tail for _, tail in pairs]
+        deltas, tails = ([*column] for column in zip(*pairs, strict=True)) if pairs else ([], [])
         if sum(map(len, deltas)) + sum(map(len, tails)) != len(postings):
             raise Mismatch("postings do not parse")
         docs = list(accumulate(map(_VARINT.__getitem__, deltas), initial=-1))[1:]
@@ -144,9 +146,9 @@ class KeyData:
         cuts = self.cuts or [(0, 0)]
         first, offset = cuts[bisect_right(cuts, (entry, len(self.positions) + 1)) - 1]
         if first < entry:
-            for at, start in walk(self.positions, offset, bodies, first):
-                if at == entry:
-                    return start
+            at, offset = advance(self.positions, offset, bodies, first, entry, len(self.positions) + 1)
+            if at != entry:
+                raise Mismatch("positions end early")
         return offset
 
     def splice(self, edits: Sequence[tuple[int, tuple[str, str | None] | None, tuple[str, str | None] | None]],
@@ -180,6 +182,7 @@ class KeyData:
                 span = (start, end)
             located.append((i, span, doc, old, new))
         first = located[0][0] if located else 0
+        resume = located[0][1][0] if located and located[0][1] else 0  # where entry `first` starts, still
         last = max((i if old is not None else i - 1 for i, _, _, old, _ in located), default=-1)
         grown = 0  # entries added, net
         moved = 0  # positions bytes added, net
@@ -197,11 +200,12 @@ class KeyData:
                 self.positions = self.positions[:span[0]] + text + self.positions[span[1]:]
                 moved += len(text) - (span[1] - span[0])
         if self.positions is not None:
-            self.cuts = self._recut(first, last, grown, moved, heavy)
+            self.cuts = self._recut(first, resume, last, grown, moved, heavy)
             if not self.docs:
                 self.positions = None
 
-    def _recut(self, first: int, last: int, grown: int, moved: int, heavy: int) -> list[tuple[int, int]] | None:
+    def _recut(self, first: int, resume: int, last: int, grown: int, moved: int,
+               heavy: int) -> list[tuple[int, int]] | None:
         """search_analysis._cuts for the new positions, walking only from the last cut before the
         first edit until a cut falls on an old one past the last edit (the rest then only moves).
 
@@ -216,12 +220,15 @@ class KeyData:
         total = len(self.docs)
         target = cuts[-1][1] + heavy
         bodies = list(map(_BODIES.__getitem__, self.tails))
-        for entry, offset in walk(self.positions, cuts[-1][1], bodies, cuts[-1][0]):
-            if offset < target or entry >= total:
-                continue
-            cuts.append((entry, offset))
-            target = offset + heavy
-            if entry - grown > last and old_at.get(entry - grown) == offset - moved:
-                cuts += [(e + grown, o + moved) for e, o in old if e > entry - grown]
-                break
+        # the entries between that cut and the first edit all start before `target` (else one of
+        # them would have been cut), so the walk may start at the first edit
+        entry, offset = (first, resume) if first > cuts[-1][0] else cuts[-1]
+        while entry < total:
+            if offset >= target and entry > cuts[-1][0]:
+                cuts.append((entry, offset))
+                target = offset + heavy
+                if entry - grown > last and old_at.get(entry - grown) == offset - moved:
+                    cuts += [(e + grown, o + moved) for e, o in old if e > entry - grown]
+                    break
+            entry, offset = advance(self.positions, offset, bodies, entry, total, target)
         return cuts if len(cuts) > 1 else None
