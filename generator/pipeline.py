@@ -121,7 +121,7 @@ def _search_index(corpus: Corpus, staging: Staging, cache: Cache, site_key: str,
             staging.fresh(url, file_key)
         return inputs
     # the segmenter is still configured: site words, token cache
-    search_patch.update(corpus, staging, output.resolve(), cache.folder, site_key)
+    search_patch.update(corpus, staging, output.resolve(), cache.folder, site_key, previous)
     return inputs
 
 

@@ -144,12 +144,12 @@ def _mixed_run(folded: str, first: int, last: int, boundary: bytearray, found: d
 
 def analyse(texts: Sequence[tuple[str, str]], cut: Cut) -> Part:
     """What documents (title, body) add to each key, ids counted from the first of them."""
-    with _no_gc():
+    with no_gc():
         return _analyse(texts, cut)
 
 
 @contextmanager
-def _no_gc() -> Iterator[None]:
+def no_gc() -> Iterator[None]:
     """Millions of small lists and no cycles: the cyclic collector would only slow this down."""
     enabled = gc.isenabled()
     gc.disable()
@@ -259,7 +259,7 @@ class Joined:
 def join(parts: Sequence[Part], heavy: int = HEAVY) -> Joined:
     """Parts in document order make the index of all their documents; positions are cut for
     files of their own every `heavy` bytes or so."""
-    with _no_gc():
+    with no_gc():
         return _join(parts, heavy)
 
 

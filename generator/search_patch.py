@@ -49,7 +49,8 @@ class State:
     """What the search files of the last build were made from, beyond the files themselves."""
 
     setting: str  # code, site, dictionary, sizes: any change and the index is made whole
-    docs: list[tuple[tuple[str, str, str], tuple[str, ...]]]  # per id: (digest, slug, date), filter keys
+    docs: list[tuple[str, str, str]]  # per id: (digest, slug, date) of the article
+    filters: list[tuple[str, ...]]  # per id: the section and person keys it is in
     files: dict[str, str]  # url -> sha1 of every file under search/data/
     light: int  # bytes of postings in key shards: it sets the shard count
     buckets: int
@@ -73,19 +74,25 @@ def filter_keys(article: Article) -> tuple[str, ...]:
     return tuple(dict.fromkeys(keys))
 
 
-def describe(articles: list[Article]) -> list[tuple[tuple[str, str, str], tuple[str, ...]]]:
-    return [((a.digest, a.slug, a.date.isoformat()), filter_keys(a)) for a in articles]
+def describe(articles: list[Article]) -> list[tuple[str, str, str]]:
+    """What an article is made from: an article whose file changed may have changed anything."""
+    return [(a.digest, a.slug, a.date.isoformat()) for a in articles]
 
 
-def update(corpus: Corpus, staging: Staging, output: Path, folder: Path, site_key: str) -> None:
-    """Write search/data/ into the staging folder: patched when that is exact, else whole."""
+def update(corpus: Corpus, staging: Staging, output: Path, folder: Path, site_key: str,
+           previous: dict[str, str]) -> None:
+    """Write search/data/ into the staging folder: patched when that is exact, else whole.
+
+    `previous` holds the keys of the files the output has under search/data/."""
     wanted = setting(site_key)
-    state = patch(corpus, staging, output, load(folder), wanted)
+    with search_analysis.no_gc():  # a full collection over the build's objects costs more than this
+        state = patch(corpus, staging, output, load(folder), wanted, previous)
     if state is None:
         stats = search_index.write(corpus, staging)
         files = {url: k for url, k in staging.keys.items() if url.startswith(DATA)}
-        state = State(wanted, describe(document_order(corpus)), files, stats.light, stats.buckets,
-                      frozenset(stats.vocabulary & targets()))
+        articles = document_order(corpus)
+        state = State(wanted, describe(articles), [filter_keys(a) for a in articles], files, stats.light,
+                      stats.buckets, frozenset(stats.vocabulary & targets()))
     save(folder, state)
 
 
@@ -105,7 +112,8 @@ def save(folder: Path, state: State) -> None:
     os.replace(temp, folder / STATE)
 
 
-def patch(corpus: Corpus, staging: Staging, output: Path, state: State | None, wanted: str) -> State | None:
+def patch(corpus: Corpus, staging: Staging, output: Path, state: State | None, wanted: str,
+          previous: dict[str, str]) -> State | None:
     """The index patched for the documents that changed in place, or None if that is not exact."""
     if state is None or state.setting != wanted:
         return None
@@ -118,9 +126,11 @@ def patch(corpus: Corpus, staging: Staging, output: Path, state: State | None, w
     edited += range(len(state.docs), len(docs))
     if len(edited) > MAX_EDITED:
         return None
-    previous = {url: k for url, k in staging.previous.items() if url.startswith(DATA)}
     if previous != state.files:
         return None  # the output is not what the state describes
+    filters = state.filters + [()] * (len(docs) - len(state.docs))
+    for doc in edited:
+        filters[doc] = filter_keys(articles[doc])
     try:
         files, dropped, light, vocabulary = _patched(corpus, articles, edited, state, _Reader(output, previous))
     except Mismatch:
@@ -130,8 +140,9 @@ def patch(corpus: Corpus, staging: Staging, output: Path, state: State | None, w
         return None
     files["meta.js"] = script("meta", search_index._meta(corpus, articles, buckets))
     files["people.js"] = script("people", search_index._people(corpus))
-    for shard, table in search_index._t2s_shards(set(vocabulary)).items():
-        files[f"s/{shard}.js"] = script(f"s/{shard}", table)
+    if vocabulary != state.vocabulary:
+        for shard, table in search_index._t2s_shards(set(vocabulary)).items():
+            files[f"s/{shard}.js"] = script(f"s/{shard}", table)
     written = {DATA + name: data for name, data in files.items()}
     for url, file_key in state.files.items():
         if url not in written and url not in dropped:
@@ -139,7 +150,7 @@ def patch(corpus: Corpus, staging: Staging, output: Path, state: State | None, w
     for url in sorted(written):
         staging.write(url, written[url])
     files_now = {url: k for url, k in staging.keys.items() if url.startswith(DATA)}
-    return State(wanted, docs, files_now, light, buckets, vocabulary)
+    return State(wanted, docs, filters, files_now, light, buckets, vocabulary)
 
 
 def _buckets(light: int) -> int:
@@ -206,7 +217,7 @@ def _patched(corpus: Corpus, articles: list[Article], edited: list[int], state: 
     for doc, after in zip(edited, new, strict=True):
         before = was_in.get(doc, {})
         if doc < len(state.docs):
-            before.update((k, ("A", None)) for k in state.docs[doc][1])
+            before.update((k, ("A", None)) for k in state.filters[doc])
         after.update((k, ("A", None)) for k in filter_keys(articles[doc]))
         for key in before.keys() | after.keys():
             was, now = before.get(key), after.get(key)

@@ -17,7 +17,7 @@ from functools import cache
 from itertools import accumulate
 from operator import sub
 
-from generator.search_analysis import ALPHABET, varint
+from generator.search_analysis import ALPHABET, SMALL, varint
 
 _VALUE = {chr(c): i for i, c in enumerate(ALPHABET)}
 # A varint: characters with the 32 bit ("more follows"), then one without.
@@ -26,7 +26,7 @@ _TOKEN_RE = re.compile(_TOKEN)
 # A postings entry: the id delta, then the flags character; a body count of "3+" (48 and up) is
 # followed by a varint of the rest.
 _ENTRY_RE = re.compile(f"({_TOKEN})([A-Za-v]|[w-z0-9_-]{_TOKEN})")
-_SMALL = [varint(v).decode("ascii") for v in range(1 << 15)]
+_SMALL = [v.decode("ascii") for v in SMALL]
 
 
 class Mismatch(Exception):

@@ -53,7 +53,8 @@ class Builds:
         corpus = configured(self.site)
         manifest = {url: k for url, k in self.manifest.items() if (self.output / url).is_file()}
         with staged(self.output, manifest) as staging:
-            search_patch.update(corpus, staging, self.output.resolve(), self.site / ".cache", "site")
+            previous = {url: k for url, k in staging.previous.items() if url.startswith(search_index.DATA)}
+            search_patch.update(corpus, staging, self.output.resolve(), self.site / ".cache", "site", previous)
         segment.flush()
         self.manifest = staging.keys
         return tree(self.output / search_index.DATA)
