@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator import feeds, related, search_index, segment
+from generator import feeds, related, search_index, search_patch, segment
 from generator.cache import Cache, Manifest, code_version, key, signature
 from generator.config import load_config
 from generator.corpus import Corpus
@@ -110,7 +110,7 @@ def _build(site: Path, output: Path, site_key: str, cache: Cache, corpus: Corpus
             made = _pages_and_feeds(site, corpus, templates, site_key, cache, staging, report, progress)
         started = time.perf_counter()
         staging.write("robots.txt", feeds.robots(corpus.config))
-        search_inputs = _search_index(corpus, staging, cache, site_key)
+        search_inputs = _search_index(corpus, staging, cache, site_key, output, manifest.files)
         started = report.timed("search", started)
         report.written, report.reused = staging.written, staging.reused
     segment.flush()
@@ -162,21 +162,24 @@ def _pages_and_feeds(site: Path, corpus: Corpus, templates: dict[str, str], site
     return made
 
 
-def _search_index(corpus: Corpus, staging: Staging, cache: Cache, site_key: str) -> str:
+def _search_index(corpus: Corpus, staging: Staging, cache: Cache, site_key: str, output: Path,
+                  recorded: dict[str, str]) -> str:
     """The offline search index, unless nothing it is made from has changed since the last build.
 
-    The index is one whole (document numbers follow the dates), so it is made again from scratch
-    when any article changes; only the shards that come out different are written.
+    Articles edited in place are patched into the last build's index (search_patch); anything else
+    makes it again whole. Only the shards that come out different are written.
     """
     inputs = key(site_key, segment.current().dictionary.fingerprint,
                  [(a.digest, a.slug, a.date.isoformat()) for a in corpus.articles],
                  [(c.name, c.slug) for c in corpus.contributors])
     previous = {url: k for url, k in staging.previous.items() if url.startswith(search_index.DATA)}
-    if previous and cache.search_key() == inputs:
+    whole = len(previous) == sum(url.startswith(search_index.DATA) for url in recorded)  # none deleted by hand
+    if previous and whole and cache.search_key() == inputs:
         for url, file_key in previous.items():
             staging.fresh(url, file_key)
         return inputs
-    search_index.write(corpus, staging)  # the segmenter is still configured: site words, token cache
+    # the segmenter is still configured: site words, token cache
+    search_patch.update(corpus, staging, output.resolve(), cache.folder, site_key, previous)
     return inputs
 
 

@@ -145,12 +145,12 @@ def _mixed_run(folded: str, first: int, last: int, boundary: bytearray, found: d
 
 def analyse(texts: Sequence[tuple[str, str]], cut: Cut) -> Part:
     """What documents (title, body) add to each key, ids counted from the first of them."""
-    with _no_gc():
+    with no_gc():
         return _analyse(texts, cut)
 
 
 @contextmanager
-def _no_gc() -> Iterator[None]:
+def no_gc() -> Iterator[None]:
     """Millions of small lists and no cycles: the cyclic collector would only slow this down."""
     enabled = gc.isenabled()
     gc.disable()
@@ -176,6 +176,8 @@ def _analyse(texts: Sequence[tuple[str, str]], cut: Cut) -> Part:
         whole = whole_title | whole_body
         _add_document(keys, doc, in_title, in_body, whole, False)
         _add_document(keys, doc, triples_title, triples_body, whole, True)
+    if not search_phrases.ENABLED:
+        return Part(len(texts), frozenset(vocabulary), keys)
     frequent = search_phrases.frequent_triples(((k, s[2]) for k, s in keys.items()), len(texts))
     found: set[str] = set()
     for doc, (title, title_starts, body, body_starts) in enumerate(folded):
@@ -269,7 +271,7 @@ class Joined:
 def join(parts: Sequence[Part], heavy: int = HEAVY) -> Joined:
     """Parts in document order make the index of all their documents; positions are cut for
     files of their own every `heavy` bytes or so."""
-    with _no_gc():
+    with no_gc():
         return _join(parts, heavy)
 
 
@@ -399,6 +401,20 @@ def _cut_with(segmenter: segment.Segmenter) -> Cut:
     def cut(text: str) -> list[str]:
         return engine.cut(text) if text else []
     return cut
+
+
+def contributions(texts: Sequence[tuple[str, str]]) -> tuple[list[dict[str, tuple[str, str | None]]], set[str]]:
+    """What each document (title, body) adds to each key on its own: (its postings entry without
+    the id delta, its positions entry or None), as text; and the characters of their folded texts."""
+    cut = _cut_with(segment.current())
+    entries: list[dict[str, tuple[str, str | None]]] = []
+    vocabulary: set[str] = set()
+    for text in texts:
+        part = analyse([text], cut)
+        vocabulary |= part.vocabulary
+        entries.append({key: (state[3].decode("ascii"), None if state[4] is None else state[4].decode("ascii"))
+                        for key, state in part.keys.items()})
+    return entries, vocabulary
 
 
 # Forked workers inherit the texts instead of receiving them pickled.

@@ -62,6 +62,8 @@ class IndexStats:
     keys: int
     buckets: int
     heavy_keys: int
+    light: int = 0  # bytes of postings held in the key shards (they set the shard count)
+    vocabulary: frozenset[str] = frozenset()  # every character of the folded texts
 
 
 def document_order(corpus: Corpus) -> list[Article]:
@@ -121,7 +123,7 @@ def write(corpus: Corpus, staging: Staging) -> IndexStats:
     for name in sorted(files):
         staging.write(DATA + name, files[name])
     return IndexStats(len(files), sum(len(b) for b in files.values()), len(builder.keys),
-                      heavy["buckets"], heavy["heavy"])
+                      heavy["buckets"], heavy["heavy"], heavy["light"], frozenset(builder.vocabulary))
 
 
 def _write_keys(builder: Joined, files: dict[str, bytes]) -> dict[str, int]:
@@ -152,7 +154,7 @@ def _write_keys(builder: Joined, files: dict[str, bytes]) -> dict[str, int]:
     for bucket in range(buckets):
         files[f"k/{bucket}.js"] = script(f"k/{bucket}", docs.get(bucket, {}))
         files[f"p/{bucket}.js"] = script(f"p/{bucket}", positions.get(bucket, {}))
-    return {"buckets": buckets, "heavy": heavy}
+    return {"buckets": buckets, "heavy": heavy, "light": light}
 
 
 def _meta(corpus: Corpus, articles: list[Article], buckets: int) -> dict[str, object]:
@@ -169,7 +171,8 @@ def _meta(corpus: Corpus, articles: list[Article], buckets: int) -> dict[str, ob
         "buckets": buckets,
         "chunk": CHUNK,
         "chunks": MAX_CHUNKS,
-        "phrases": [search_phrases.SHORTEST, search_phrases.LONGEST],  # lengths of the phrase keys
+        # lengths of the phrase keys ([0, 0]: none, the page proves every long term by its triples)
+        "phrases": [search_phrases.SHORTEST, search_phrases.LONGEST] if search_phrases.ENABLED else [0, 0],
         "t2s": T2S_SHARDS,
         "months": months,  # [YYYY-MM, first id, last id + 1]
         "sections": [[s.name, s.slug] for s in corpus.config.sections],

@@ -10,6 +10,13 @@ where it also occurs. The join keeps a phrase only where that cannot have happen
 that did not index it, one of its triples is absent (so the phrase is too). Kept phrases therefore
 have their exact postings; the page looks a term of 4-9 characters up as a key first and proves it
 by the positions of triples only when it is not one.
+
+OFF FOR NOW (ENABLED = False): chosen part by part, a phrase key depends on the other articles of
+the part and, through `incomplete`, on every part, so an edited article cannot be patched into the
+index on its own (search_patch) and every edit would remake the whole index. The plan is to choose
+phrases from triples frequent across the whole archive instead: then an article's phrase keys
+depend on its own text and that one set, which an edit changes only when a triple's count crosses
+the threshold (the patch can see that in the postings it reads, and fall back).
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 
 from generator.search_text import CJK
 
+ENABLED = False  # see above
 SHORTEST, LONGEST = 4, 9
 PHRASE_SHARE = 128  # a triple in at least 1/128 of a part's documents is frequent there
 _CJK_RUN = re.compile(f"[{CJK}]{{{SHORTEST},}}")

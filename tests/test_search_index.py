@@ -233,6 +233,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory, monkeypatch_module: pyte
     monkeypatch_module.setattr(search_index, "HEAVY", 150)
     monkeypatch_module.setattr(search_index, "SHARD_TARGET", 2000)
     monkeypatch_module.setattr(search_analysis, "PART_DOCS", 25)
+    monkeypatch_module.setattr(search_phrases, "ENABLED", True)  # off in builds for now: keep the page's use tested
     data = write_index(site, tmp_path_factory.mktemp("generated-out"))
     return data, search_index.document_order(load(site))
 

@@ -1,0 +1,334 @@
+"""After articles are edited in place, patch the offline search index instead of making it again.
+
+Document ids follow the dates, so while the archive keeps its articles in the same order an edit
+changes only the edited articles' own entries in each key; so does a new newest issue, whose
+articles take the next ids. The last build's search/data/ is then the
+best cache there is: the keys whose entries differ are read back from their shards, spliced
+(search_postings) and written again, with the edited articles' fragments, and every other file is
+kept. What the splice needs beyond the files themselves is small and kept in SITE/.cache/ (State):
+each document's identity and filter keys, each file's hash, the shard count's input, the 繁→简 part
+of the vocabulary. The old texts come back from the old fragments, which hold them whole.
+
+Whenever the patch cannot be shown to give exactly what a cold build gives (ids move: an article
+removed, added before the newest issue, or given another date; a key becomes
+heavy or light, the shard count changes, the code, site or dictionary changed, a file is not what the
+manifest says), the index is made again as a whole (search_index.write).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import pickle
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cache
+from itertools import accumulate
+from pathlib import Path
+
+from generator import search_analysis, search_index, segment
+from generator.cache import key as make_key
+from generator.corpus import Article, Corpus
+from generator.output import Staging
+from generator.search_index import DATA, PERSON_KEY, SECTION_KEY, body_text, document_order, key_hash, script
+from generator.search_postings import KeyData, Mismatch
+from generator.search_text import CJK_RE, fold, t2s_table
+
+STATE = "search-state.pickle"
+MAX_EDITED = 32  # documents; past this a whole index is about as quick and far simpler
+
+Contribution = tuple[str, "str | None"]  # one document's entry in one key: (postings tail, positions)
+Edit = tuple[int, "Contribution | None", "Contribution | None"]
+
+
+@dataclass(frozen=True)
+class State:
+    """What the search files of the last build were made from, beyond the files themselves."""
+
+    setting: str  # code, site, dictionary, sizes: any change and the index is made whole
+    docs: list[tuple[str, str, str]]  # per id: (digest, slug, date) of the article
+    filters: list[tuple[str, ...]]  # per id: the section and person keys it is in
+    files: dict[str, str]  # url -> sha1 of every file under search/data/
+    light: int  # bytes of postings in key shards: it sets the shard count
+    buckets: int
+    vocabulary: frozenset[str]  # the simplified characters of the 繁→简 table that occur
+
+
+def setting(site_key: str) -> str:
+    segmenter = segment.current()
+    return make_key(site_key, segmenter.dictionary.fingerprint, segmenter.engine_name,
+                    search_index.HEAVY, search_index.SHARD_TARGET, search_analysis.VERSION)
+
+
+@cache
+def targets() -> frozenset[str]:
+    """Characters whose presence decides a 繁→简 shard (see search_index._t2s_shards)."""
+    return frozenset(s for s in t2s_table().values() if CJK_RE.match(s))
+
+
+def filter_keys(article: Article) -> tuple[str, ...]:
+    keys = [SECTION_KEY + article.section.slug, *(PERSON_KEY + fold(p.name) for p in article.people)]
+    return tuple(dict.fromkeys(keys))
+
+
+def describe(articles: list[Article]) -> list[tuple[str, str, str]]:
+    """What an article is made from: an article whose file changed may have changed anything."""
+    return [(a.digest, a.slug, a.date.isoformat()) for a in articles]
+
+
+def update(corpus: Corpus, staging: Staging, output: Path, folder: Path, site_key: str,
+           previous: dict[str, str]) -> None:
+    """Write search/data/ into the staging folder: patched when that is exact, else whole.
+
+    `previous` holds the keys of the files the output has under search/data/."""
+    wanted = setting(site_key)
+    with search_analysis.no_gc():  # a full collection over the build's objects costs more than this
+        state = patch(corpus, staging, output, load(folder), wanted, previous)
+    if state is None:
+        stats = search_index.write(corpus, staging)
+        files = {url: k for url, k in staging.keys.items() if url.startswith(DATA)}
+        articles = document_order(corpus)
+        state = State(wanted, describe(articles), [filter_keys(a) for a in articles], files, stats.light,
+                      stats.buckets, frozenset(stats.vocabulary & targets()))
+    save(folder, state)
+
+
+def load(folder: Path) -> State | None:
+    try:
+        with open(folder / STATE, "rb") as handle:
+            state = pickle.load(handle)
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        return None
+    return state if isinstance(state, State) else None
+
+
+def save(folder: Path, state: State) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    temp = folder / f"{STATE}.tmp{os.getpid()}"
+    temp.write_bytes(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+    os.replace(temp, folder / STATE)
+
+
+def patch(corpus: Corpus, staging: Staging, output: Path, state: State | None, wanted: str,
+          previous: dict[str, str]) -> State | None:
+    """The index patched for the documents that changed in place, or None if that is not exact."""
+    if state is None or state.setting != wanted:
+        return None
+    articles = document_order(corpus)
+    docs = describe(articles)
+    if len(docs) < len(state.docs):
+        return None  # ids move
+    # a new newest issue takes the next ids: the others keep theirs
+    edited = [i for i, (now, before) in enumerate(zip(docs, state.docs, strict=False)) if now != before]
+    edited += range(len(state.docs), len(docs))
+    if len(edited) > MAX_EDITED:
+        return None
+    if previous != state.files:
+        return None  # the output is not what the state describes
+    filters = state.filters + [()] * (len(docs) - len(state.docs))
+    for doc in edited:
+        filters[doc] = filter_keys(articles[doc])
+    reader = _Reader(output, previous)
+    try:
+        files, dropped, light, vocabulary = _patched(corpus, articles, edited, state, reader)
+    except Mismatch:
+        for url in reader.damaged:  # not what the manifest says: the whole index must write it again
+            staging.previous.pop(url, None)
+        return None
+    buckets = _buckets(light)
+    if buckets != state.buckets:
+        return None
+    files["meta.js"] = script("meta", search_index._meta(corpus, articles, buckets))
+    files["people.js"] = script("people", search_index._people(corpus))
+    if vocabulary != state.vocabulary:
+        for shard, table in search_index._t2s_shards(set(vocabulary)).items():
+            files[f"s/{shard}.js"] = script(f"s/{shard}", table)
+    written = {DATA + name: data for name, data in files.items()}
+    # Staging.fresh for every file kept, at C speed: there are hundreds of thousands at 100,000 articles
+    staging.keys.update({url: k for url, k in state.files.items() if url not in written and url not in dropped})
+    for url in sorted(written):
+        staging.write(url, written[url])
+    files_now = {url: k for url, k in staging.keys.items() if url.startswith(DATA)}
+    return State(wanted, docs, filters, files_now, light, buckets, vocabulary)
+
+
+def _buckets(light: int) -> int:
+    return 1 << max(3, math.ceil(math.log2(max(1, light / search_index.SHARD_TARGET))))
+
+
+class _Reader:
+    """Files of the current output's search/data/, checked against the manifest's hashes."""
+
+    def __init__(self, output: Path, files: dict[str, str]) -> None:
+        self.output = output
+        self.files = files
+        self.shards: dict[str, dict[str, object]] = {}
+        self.damaged: set[str] = set()
+
+    def load(self, name: str) -> object:
+        url = f"{DATA}{name}.js"
+        expected = self.files.get(url)
+        try:
+            data = (self.output / url).read_bytes() if expected else b""
+        except OSError:
+            data = b""
+        prefix = f'__xinyuSearch("{name}",'.encode()
+        if (not expected or hashlib.sha1(data).hexdigest() != expected or not data.startswith(prefix)
+                or not data.endswith(b");\n")):
+            self.damaged.add(url)
+            raise Mismatch(url)
+        try:
+            return json.loads(data[len(prefix):-3])
+        except ValueError as error:
+            raise Mismatch(url) from error
+
+    def shard(self, name: str) -> dict[str, object]:
+        if name not in self.shards:
+            shard = self.load(name)
+            if not isinstance(shard, dict):
+                raise Mismatch(name)
+            self.shards[name] = shard
+        return self.shards[name]
+
+    def text(self, name: str) -> str:
+        text = self.load(name)
+        if not isinstance(text, str):
+            raise Mismatch(name)
+        return text
+
+    def document(self, doc: int) -> tuple[str, str]:
+        """A document's (title, body) as the old fragments hold them: every chunk but the last is
+        CHUNK characters and its overlap, the last runs to the end."""
+        texts: list[str] = []
+        title = None
+        for chunk in range(search_index.MAX_CHUNKS):
+            if f"{DATA}f/{doc}-{chunk}.js" in self.files:
+                fragment = self.load(f"f/{doc}-{chunk}")
+                if not isinstance(fragment, dict) or not isinstance(fragment.get("x"), str):
+                    raise Mismatch(f"fragments of {doc}")
+                title = fragment.get("t")
+                texts.append(fragment["x"])
+        if not texts or not isinstance(title, str):
+            raise Mismatch(f"fragments of {doc}")
+        return title, "".join(text[:search_index.CHUNK] for text in texts[:-1]) + texts[-1]
+
+
+def _patched(corpus: Corpus, articles: list[Article], edited: list[int], state: State,
+             reader: _Reader) -> tuple[dict[str, bytes], set[str], int, frozenset[str]]:
+    """The files that change (by name under search/data/), the urls that go, the new light total
+    and 繁→简 vocabulary."""
+    existing = [doc for doc in edited if doc < len(state.docs)]
+    old, old_vocabulary = search_analysis.contributions([reader.document(doc) for doc in existing])
+    new, new_vocabulary = search_analysis.contributions(
+        [(articles[doc].title, body_text(articles[doc])) for doc in edited])
+    was_in = dict(zip(existing, old, strict=True))
+    edits: dict[str, list[Edit]] = defaultdict(list)
+    for doc, after in zip(edited, new, strict=True):
+        before = was_in.get(doc, {})
+        if doc < len(state.docs):
+            before.update((k, ("A", None)) for k in state.filters[doc])
+        after.update((k, ("A", None)) for k in filter_keys(articles[doc]))
+        for key in before.keys() | after.keys():
+            was, now = before.get(key), after.get(key)
+            if was != now:
+                edits[key].append((doc, was, now))
+    files: dict[str, bytes] = {}
+    dropped: set[str] = set()
+    light = state.light
+    touched: set[int] = set()
+    for key in sorted(edits):
+        bucket = key_hash(key) % state.buckets
+        touched.add(bucket)
+        light += _patch_key(key, edits[key], bucket, reader, files, dropped)
+    for bucket in sorted(touched):
+        files[f"k/{bucket}.js"] = script(f"k/{bucket}", reader.shard(f"k/{bucket}"))
+        files[f"p/{bucket}.js"] = script(f"p/{bucket}", reader.shard(f"p/{bucket}"))
+    for doc in edited:
+        dropped.update(f"{DATA}f/{doc}-{chunk}.js" for chunk in range(search_index.MAX_CHUNKS))
+        for name, fragment in search_index._fragments(doc, articles[doc]):
+            files[name + ".js"] = script(name, fragment)
+    vocabulary = _vocabulary(state.vocabulary, old_vocabulary, new_vocabulary, articles, set(edited))
+    return files, dropped, light, vocabulary
+
+
+def _patch_key(key: str, edits: list[Edit], bucket: int, reader: _Reader, files: dict[str, bytes],
+               dropped: set[str]) -> int:
+    """Splice one key into its shards (and its own files); returns the change in light bytes."""
+    heavy = search_index.HEAVY
+    postings_shard = reader.shard(f"k/{bucket}")
+    positions_shard = reader.shard(f"p/{bucket}")
+    stored, stored_positions = postings_shard.get(key), positions_shard.get(key)
+    number: int | None = None
+    # an edit that moves positions only (most keys after an edit mid-body) leaves the postings be
+    same = all(old is not None and new is not None and old[0] == new[0] for _, old, new in edits)
+    if stored is None or isinstance(stored, str):
+        postings = stored or ""
+    else:
+        number = stored[0]  # type: ignore[index]
+        postings = reader.text(f"kx/{number}")
+        if not same:
+            dropped.add(f"{DATA}kx/{number}.js")
+    cuts: list[tuple[int, int]] | None = None
+    if stored_positions is None or isinstance(stored_positions, str):
+        positions = stored_positions
+    else:
+        number, entries = stored_positions[0], list(stored_positions[1])  # type: ignore[index]
+        pieces = [reader.text(f"px/{number}-{part}") for part in range(len(entries))]
+        dropped.update(f"{DATA}px/{number}-{part}.js" for part in range(len(entries)))
+        positions = "".join(pieces)
+        cuts = list(zip(entries, accumulate(map(len, pieces[:-1]), initial=0), strict=True))
+    data = KeyData.parse(postings, positions, cuts)
+    data.splice(edits, heavy)
+    text = postings if same else data.postings
+    split = data.cuts is not None and len(data.cuts) > 1
+    if (len(text) > heavy or split) != (number is not None):
+        raise Mismatch(f"{key} becomes heavy or light: the heavy keys are numbered again")
+    change = (len(text) if len(text) <= heavy else 0) - (len(postings) if len(postings) <= heavy else 0)
+    if not data.docs:
+        postings_shard.pop(key, None)
+        positions_shard.pop(key, None)
+        return change
+    if len(text) > heavy:
+        if not same:
+            files[f"kx/{number}.js"] = script(f"kx/{number}", text)
+        postings_shard[key] = [number, len(data.docs)]
+    else:
+        postings_shard[key] = text
+    if split and data.cuts and data.positions is not None:
+        ends = [offset for _, offset in data.cuts[1:]] + [len(data.positions)]
+        for part, ((_, start), end) in enumerate(zip(data.cuts, ends, strict=True)):
+            name = f"px/{number}-{part}"
+            files[name + ".js"] = script(name, data.positions[start:end])
+        positions_shard[key] = [number, [entry for entry, _ in data.cuts]]
+    elif data.positions:
+        positions_shard[key] = data.positions
+    else:
+        positions_shard.pop(key, None)
+    return change
+
+
+def _vocabulary(before: frozenset[str], old: set[str], new: set[str], articles: list[Article],
+                edited: set[int]) -> frozenset[str]:
+    """The 繁→简 vocabulary after the edit: a character the edited texts lost stays if any other
+    document holds it (in either script)."""
+    gone = (old & before) - new
+    kept = before - gone | (new & targets())
+    if gone:
+        folding: dict[str, list[str]] = defaultdict(list)
+        for traditional, simplified in t2s_table().items():
+            if simplified in gone:
+                folding[simplified].append(traditional)
+        pattern = re.compile("[" + "".join(re.escape(c) for s in gone for c in [s, *folding[s]]) + "]")
+        found: set[str] = set()
+        for doc, article in enumerate(articles):
+            if doc in edited:
+                continue
+            for text in (article.title, body_text(article)):
+                found.update(fold(m) for m in pattern.findall(text))
+            if found >= gone:
+                break
+        kept |= found & gone
+    return frozenset(kept)
