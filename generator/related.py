@@ -127,19 +127,25 @@ def related_cached(corpus: Corpus, folder: Path) -> dict[str, tuple[Article, ...
     """
     path = folder / "related.pickle"
     segmenter = segment.current()
-    salt = f"{VERSION}:{segmenter.dictionary.fingerprint}:{segmenter.engine_name}:{KEYWORDS}:{RELATED}:{COMMON}"
+    dictionary = segmenter.dictionary
+    salt = f"{VERSION}:{segmenter.engine_name}:{KEYWORDS}:{RELATED}:{COMMON}"
     stored = _load(path)
-    old: Table | None = stored.get("table") if stored.get("salt") == salt else None
+    same = stored.get("salt") == salt and stored.get("total") == dictionary.total
+    old: Table | None = stored.get("table") if same else None
     old_urls: list[str] = stored["urls"] if old is not None else []
     old_digests: list[str] = stored["digests"] if old is not None else []
+    # a dictionary of the same total cuts alike every text that holds none of the words that differ
+    # (generator.segment): a new byline name re-cuts the articles that hold it, not the archive
+    words = stored.get("words", ()) if old is not None else dictionary.words
+    differ = segment.UserDictionary(words).changed(dictionary) if words != dictionary.words else frozenset()
     urls = [Urls.article(a) for a in corpus.articles]
     digests = [a.digest for a in corpus.articles]
-    if old is not None and urls == old_urls and digests == old_digests:  # nothing changed: the last result stands
+    if old is not None and not differ and urls == old_urls and digests == old_digests:  # the last result stands
         return _articles(corpus, urls, stored["result"])
     row_of = {url: number for number, url in enumerate(old_urls)}
     rows: list[int | None] = [row_of.get(url) for url in urls]
-    rows = [row if row is not None and old_digests[row] == digest else None
-            for row, digest in zip(rows, digests, strict=True)]
+    rows = [row if row is not None and old_digests[row] == a.digest and not (differ and _holds(a, differ)) else None
+            for row, a in zip(rows, corpus.articles, strict=True)]
     fresh = _vectors([a for a, row in zip(corpus.articles, rows, strict=True) if row is None])
     keywords = table([next(fresh) if row is None else row for row in rows], old)
     pairing = Pairing(keywords, urls, [-a.date.toordinal() for a in corpus.articles])
@@ -160,8 +166,13 @@ def related_cached(corpus: Corpus, folder: Path) -> dict[str, tuple[Article, ...
         chosen = pairing.best(number, RELATED)
         result[number] = -1
         result[number, :len(chosen)] = chosen
-    _save(path, {"salt": salt, "urls": urls, "digests": digests, "table": keywords, "result": result})
+    _save(path, {"salt": salt, "total": dictionary.total, "words": dictionary.words, "urls": urls,
+                 "digests": digests, "table": keywords, "result": result})
     return _articles(corpus, urls, result)
+
+
+def _holds(article: Article, words: frozenset[str]) -> bool:
+    return any(word in article.title or word in article.text for word in words)
 
 
 def _positions(old_urls: list[str], urls: list[str]) -> list[int]:

@@ -135,6 +135,24 @@ def test_incremental_related_equals_a_fresh_computation(tmp_path: Path) -> None:
     check()
     files[40].rename(files[40].with_name("renamed.md"))
     check()
+    # a new person in a byline is a new dictionary word: only the articles holding it are cut again
+    text = files[50].read_text(encoding="utf-8")
+    files[50].write_text(re.sub(r"^byline: .*$", "byline: 新渝报记者 欧阳梓萱", text, count=1, flags=re.M)
+                         + "\n欧阳梓萱参与了页岩气开发的报道。\n", encoding="utf-8")
+    corpus = pipeline.load(site)
+    segment.configure(site, [c.name for c in corpus.contributors])
+    cut: list[str] = []
+    original = related.article_keywords
+    related.article_keywords = lambda article: cut.append(article.title) or original(article)  # type: ignore[assignment]
+    try:
+        found = related.related_cached(corpus, site / ".cache")
+    finally:
+        related.article_keywords = original  # type: ignore[assignment]
+    try:
+        assert found == related.related(corpus)
+    finally:
+        segment.reset()
+    assert len(cut) == 1
 
 
 def test_keywords_cut_by_workers_give_the_same_related_articles(site: Path, tmp_path: Path,
