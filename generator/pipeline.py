@@ -14,12 +14,11 @@ import gc
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator import feeds, related, search_index, search_patch, segment
+from generator import feeds, related, search_analysis, search_index, search_patch, segment
 from generator.cache import Cache, Manifest, code_version, key, signature
 from generator.config import load_config
 from generator.corpus import Corpus
@@ -72,7 +71,7 @@ def build(site: Path, output: Path, progress: Progress | None = None) -> Report:
     started = time.perf_counter()
     site_key = key(code_version(), *(_bytes(site / name) for name in ("site.yaml", "dictionary.txt")))
     cache = Cache(site, site_key)
-    with _collector_paused():
+    with search_analysis.no_gc():  # many lasting objects, no cycles: collections took most of reading
         corpus = load(site, cache)
     # the corpus lives as long as the build: leave it out of every later collection (and out of the
     # forked workers' copied pages, which a collection's visit would otherwise dirty)
@@ -138,7 +137,7 @@ def _pages_and_feeds(site: Path, corpus: Corpus, templates: dict[str, str], site
     memo: dict[int, object] = {}
     previous = staging.previous
     stale = []
-    with _collector_paused():
+    with search_analysis.no_gc():
         pages = plan(corpus, related_articles)
         for index, page in enumerate(pages):
             page_key = key(site_key, templates.get(page.template), page.feed, signature(page.context, memo))
@@ -181,22 +180,6 @@ def _search_index(corpus: Corpus, staging: Staging, cache: Cache, site_key: str,
     # the segmenter is still configured: site words, token cache
     search_patch.update(corpus, staging, output.resolve(), cache.folder, site_key, previous)
     return inputs
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a great many lasting objects are made (the corpus, the plan).
-
-    Each full collection visits every object made so far: at 100,000 articles the collections, not the
-    work, took most of reading the cache and building the corpus. What is made here holds no cycles.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _bytes(path: Path) -> bytes:
