@@ -55,11 +55,6 @@ class Table:
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
-    def row(self, number: int) -> Vector:
-        start, end = int(self.offsets[number]), int(self.offsets[number + 1])
-        return dict(zip([self.vocabulary[w] for w in self.words[start:end].tolist()],
-                        self.weights[start:end].tolist(), strict=True))
-
     def holding(self, word_ids: Iterable[int]) -> Ints:
         """The articles whose vector holds any of the words."""
         entries = np.flatnonzero(np.isin(self.words, np.fromiter(word_ids, dtype=np.int64)))
