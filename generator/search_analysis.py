@@ -25,7 +25,7 @@ from functools import cache
 from itertools import accumulate
 from pathlib import Path
 
-from generator import search_phrases, segment
+from generator import search_phrases, search_vector, segment
 from generator.search_text import CJK, UNIT_RE, fold, t2s_table
 
 VERSION = "3"  # bump when what a part holds changes: it empties the cache
@@ -165,17 +165,12 @@ def _analyse(texts: Sequence[tuple[str, str]], cut: Cut) -> Part:
     keys: dict[str, KeyState] = {}
     vocabulary: set[str] = set()
     folded: list[tuple[str, set[int], str, set[int]]] = []
-    for doc, (title, body) in enumerate(texts):
+    for title, body in texts:
         title, body = fold(title), fold(body)
         vocabulary.update(title)
         vocabulary.update(body)
-        title_starts, body_starts = word_starts(title, cut), word_starts(body, cut)
-        folded.append((title, title_starts, body, body_starts))
-        in_title, triples_title, whole_title = occurrences(title, title_starts)
-        in_body, triples_body, whole_body = occurrences(body, body_starts)
-        whole = whole_title | whole_body
-        _add_document(keys, doc, in_title, in_body, whole, False)
-        _add_document(keys, doc, triples_title, triples_body, whole, True)
+        folded.append((title, word_starts(title, cut), body, word_starts(body, cut)))
+    keys.update(search_vector.unit_keys(folded))  # what occurrences and _add_document make, with numpy
     if not search_phrases.ENABLED:
         return Part(len(texts), frozenset(vocabulary), keys)
     frequent = search_phrases.frequent_triples(((k, s[2]) for k, s in keys.items()), len(texts))
@@ -338,7 +333,7 @@ def _code() -> bytes:
     """This module, the text rules and the 繁→简 table: a part is made again when any changes."""
     here = Path(__file__).resolve().parent
     table = "".join(f"{k}{v}" for k, v in sorted(t2s_table().items()))
-    names = ("search_analysis.py", "search_phrases.py", "search_text.py")
+    names = ("search_analysis.py", "search_phrases.py", "search_text.py", "search_vector.py")
     return b"".join([(here / name).read_bytes() for name in names] + [table.encode("utf-8")])
 
 
