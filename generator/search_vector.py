@@ -53,55 +53,72 @@ def unit_keys(folded: Sequence[tuple[str, set[int], str, set[int]]]) -> dict[str
     # units in text order: a CJK character, or a Latin/digit run numbered by its text
     starts = np.flatnonzero(cjk | (latin & ~before))
     ends = starts + 1
-    codes = points[starts].astype(np.int64)
     is_latin = latin[starts]
     ends[is_latin] = latin_ends
     numbers: dict[str, int] = {}
     runs = [numbers.setdefault(joined[s:e], len(numbers))
             for s, e in zip(latin_starts.tolist(), latin_ends.tolist(), strict=True)]
+    codes = points[starts].astype(np.int64)
     codes[is_latin] = _LATIN_BASE + np.array(runs, dtype=np.int64)
+    # numbered from 1 in code order by a table, not a sort: keys in fewer bits, singles below pairs
+    seen = np.zeros(_LATIN_BASE + len(numbers), dtype=np.int64)
+    seen[codes] = 1
+    units = np.cumsum(seen)[codes]
+    bits = int(units.max()).bit_length() if len(units) else 1
     # rows: key, start and end of each occurrence
     adjacent = ends[:-1] == starts[1:]
     pair = np.flatnonzero(adjacent)
     triple = np.flatnonzero(adjacent[:-1] & adjacent[1:])
     single = np.flatnonzero(is_latin)
-    pair_keys = np.concatenate([-1 - codes[single], _combine(codes[pair], codes[pair + 1])])
+    pair_keys = np.concatenate([units[single], units[pair] << bits | units[pair + 1]])
     pair_starts = np.concatenate([starts[single], starts[pair]])
     pair_ends = np.concatenate([ends[single], ends[pair + 1]])
-    triple_keys = _combine(_combine(codes[triple], codes[triple + 1]), codes[triple + 2])
+    triple_keys = _combine(units[triple] << bits | units[triple + 1], units[triple + 2], bits)
     table = _Table(joined, bases, boundary)
     keys = table.states(pair_keys, pair_starts, pair_ends, False)
     keys.update(table.states(triple_keys, starts[triple], ends[triple + 2], True))
     return keys
 
 
-def _combine(high: Ints, low: Ints) -> Ints:
-    """One int64 per (high, low) pair, equal only for equal pairs; both >= 0."""
-    if not len(high):
-        return high
-    bits = int(low.max()).bit_length()
-    if int(high.max()).bit_length() + bits > 62:
-        high = np.unique(high, return_inverse=True)[1].astype(np.int64)  # dense: fewer bits
-    return (high << bits) | low
+def _combine(high: Ints, low: Ints, bits: int) -> Ints:
+    """One int64 per (high, low < 2**bits), equal only for equal pairs."""
+    if len(high) and int(high.max()).bit_length() + bits > 62:
+        high = _dense(high)
+    return high << bits | low
+
+
+def _dense(keys: Ints) -> Ints:
+    """Keys numbered in order from 0: the same order in fewer bits."""
+    return np.unique(keys, return_inverse=True)[1].astype(np.int64)
+
+
+def _order(keys: Ints) -> Ints:
+    """The rows by key, rows of one key in their order: one sort of (key, row) as an int64 (a
+    stable sort of the keys would take several times longer)."""
+    bits = len(keys).bit_length()
+    if int(keys.max()).bit_length() + bits > 63:
+        keys = _dense(keys)
+    rows = np.sort(keys << bits | np.arange(len(keys)))
+    return rows & ((1 << bits) - 1)
 
 
 def _varints(values: Ints, raw: npt.NDArray[np.bool_] | None = None) -> tuple[bytes, Ints]:
-    """search_analysis.varint of every value, joined, and where each one starts; `raw` values are
-    one character of their own (flags)."""
+    """search_analysis.varint of every value (>= 0), joined, and where each one starts; `raw` values
+    are one character of their own (flags)."""
+    width = max(1, -(-int(values.max(initial=0)).bit_length() // 5))
     digits = np.ones(len(values), dtype=np.int64)
-    for j in range(1, _MAX_DIGITS):
-        digits += values >= (1 << (5 * j))
+    for j in range(1, width):
+        digits += values >= 1 << 5 * j
     if raw is not None:
         digits[raw] = 1
-    ends = np.cumsum(digits)
-    firsts = ends - digits
-    owner = np.repeat(np.arange(len(values)), digits)
-    place = np.arange(int(ends[-1]) if len(ends) else 0) - firsts[owner]
-    chars = (values[owner] >> (5 * place)) & 31
-    chars |= np.where(place < digits[owner] - 1, 32, 0)
+    # a value's characters are a row, low bits first; a row's unused characters are masked out
+    grid = np.empty((len(values), width), dtype=np.uint8)
+    for j in range(width):
+        grid[:, j] = (values >> 5 * j & 31) | (digits > j + 1) << 5
     if raw is not None:
-        chars[firsts[raw]] = values[raw]
-    return np.frombuffer(search_analysis.ALPHABET, dtype=np.uint8)[chars].tobytes(), firsts
+        grid[raw, 0] = values[raw]
+    chars = np.frombuffer(search_analysis.ALPHABET, dtype=np.uint8)[grid[digits[:, None] > np.arange(width)]]
+    return chars.tobytes(), np.cumsum(digits) - digits
 
 
 class _Table:
@@ -115,7 +132,7 @@ class _Table:
     def states(self, keys: Ints, starts: Ints, ends: Ints, positions: bool) -> dict[str, search_analysis.KeyState]:
         if not len(keys):
             return {}
-        order = np.lexsort((starts, keys))
+        order = _order(keys)  # rows come in text order
         keys, starts, ends = keys[order], starts[order], ends[order]
         text = np.searchsorted(self.bases, starts, side="right") - 1
         doc, body = text >> 1, (text & 1).astype(bool)
