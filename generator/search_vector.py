@@ -33,9 +33,9 @@ def unit_keys(folded: Sequence[tuple[str, set[int], str, set[int]]]) -> dict[str
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     bases = np.cumsum(lengths + 1) - lengths - 1  # where each text starts in `joined`
     boundary = np.zeros(len(joined) + 1, dtype=np.uint8)  # a word starts here (or a text ends)
-    for base, length, starts in zip(bases.tolist(), lengths.tolist(),
-                                    [s for _, ts, _, bs in folded for s in (ts, bs)], strict=True):
-        offsets = np.fromiter(starts, dtype=np.int64, count=len(starts))
+    for base, length, words in zip(bases.tolist(), lengths.tolist(),
+                                   [s for _, ts, _, bs in folded for s in (ts, bs)], strict=True):
+        offsets = np.fromiter(words, dtype=np.int64, count=len(words))
         boundary[base + offsets[offsets <= length]] = 1
     table = _Table(joined, bases, boundary)
     starts, ends, units, latin = _units(joined)
