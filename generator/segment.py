@@ -37,6 +37,8 @@ BALLAST = "\ufdd0\ufdd1"  # Unicode noncharacters: never part of a text
 VERSION = "1"  # bump when the way tokens are made changes; it empties the cache
 # what jieba treats as one block of text; a dictionary word with other characters could never match
 JOINED_LATIN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._%-]*[._-][a-zA-Z0-9._%-]*$")
+# a text without this holds no such token: one search of the text instead of a match a token
+MAY_JOIN_LATIN = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9._%-]*[._-]")
 TRIPLED = re.compile(r"([\u4E00-\u9FD5])\1\1")
 LATIN_RUN = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")  # jieba.finalseg's re_skip
 WORD_RE = re.compile(r"^[\u4E00-\u9FD5a-zA-Z0-9+#&._%\-]+$")
@@ -162,7 +164,7 @@ class _RJieba:
             self.fallback = self.fallback or _Jieba(self.dictionary)
             return self.fallback.cut(text)
         tokens = self.tokenizer.cut(text, True)
-        if not any(JOINED_LATIN.match(token) for token in tokens):
+        if not MAY_JOIN_LATIN.search(text) or not any(JOINED_LATIN.match(token) for token in tokens):
             return list(tokens)
         out: list[str] = []
         for token in tokens:
