@@ -85,7 +85,7 @@ class Part:
 
 def word_starts(folded: str, cut: Cut) -> set[int]:
     """Offsets where a jieba word starts, and the end of the text."""
-    return set(accumulate((len(w) for w in cut(folded)), initial=0))
+    return set(accumulate(map(len, cut(folded)), initial=0))
 
 
 def occurrences(folded: str, starts: set[int]) -> tuple[dict[str, list[int]], dict[str, list[int]], set[str]]:
