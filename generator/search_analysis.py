@@ -88,6 +88,8 @@ def word_starts(folded: str, cut: Cut) -> set[int]:
     return set(accumulate(map(len, cut(folded)), initial=0))
 
 
+# occurrences and _mixed_run state the key rules a document at a time; the build makes the pair and
+# triple keys of a whole part with search_vector, which tests/test_search_vector.py holds equal to them.
 def occurrences(folded: str, starts: set[int]) -> tuple[dict[str, list[int]], dict[str, list[int]], set[str]]:
     """Pairs and Latin/digit runs, then triples: key -> [offset * 4 + (a word starts here) * 2
     + (a word ends with the key)], in text order; and the keys seen at least once as whole words.
