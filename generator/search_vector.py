@@ -13,16 +13,18 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from generator import search_analysis  # read at call time: search_analysis imports this module
 
-Ints = npt.NDArray[np.int64]
+Ints = npt.NDArray[np.signedinteger[Any]]  # int32 or int64 offsets; keys int64
 Flags = npt.NDArray[np.bool_]
 _LATIN_BASE = 0x40000  # above every CJK code point
 _SEPARATOR = "\x00"  # neither a CJK character nor a Latin letter or digit: no key spans two texts
+NARROW = 1 << 29  # texts shorter than this have offsets (and codes: offset * 4 + 3) in int32
 
 
 def unit_keys(folded: Sequence[tuple[str, set[int], str, set[int]]]) -> dict[str, search_analysis.KeyState]:
@@ -68,7 +70,9 @@ def _units(joined: str) -> tuple[Ints, Ints, Ints, Flags]:
     first[1:] &= ~latin[:-1]
     last = latin.copy()
     last[:-1] &= ~latin[1:]
-    starts = np.flatnonzero(cjk | first)
+    starts: Ints = np.flatnonzero(cjk | first)
+    if len(points) < NARROW:
+        starts = starts.astype(np.int32)
     ends = starts + 1
     is_latin = latin[starts]
     ends[is_latin] = np.flatnonzero(last) + 1
@@ -139,15 +143,15 @@ class _Table:
         if not len(keys):
             return {}
         order = _order(keys)
-        keys, starts, ends = keys[order], starts[order], ends[order]
+        keys, starts, ends = keys[order], starts[order], ends[order]  # int32 or int64: so is all else
         del order
         rows = len(keys)
         new_key = np.ones(rows, dtype=bool)
         np.not_equal(keys[1:], keys[:-1], out=new_key[1:])
         del keys
-        text = np.searchsorted(self.bases, starts, side="right") - 1
+        text = (np.searchsorted(self.bases, starts, side="right") - 1).astype(starts.dtype)
         boundary = self.boundary
-        code = (starts - self.bases[text]) * 4 + boundary[starts] * 2 + boundary[ends]
+        code = (starts - self.bases.astype(starts.dtype)[text]) * 4 + boundary[starts] * 2 + boundary[ends]
         names = [self.joined[s:e] for s, e in zip(starts[new_key].tolist(), ends[new_key].tolist(), strict=True)]
         del starts, ends
         body = (text & 1).astype(bool)
@@ -191,7 +195,7 @@ class _Entries:
         new_entry[1:] |= doc[1:] != doc[:-1]
         self.new_entry = new_entry
         self.first = np.flatnonzero(new_entry)  # each entry's first row
-        self.of = np.cumsum(new_entry) - 1  # each row's entry
+        self.of = np.cumsum(new_entry, dtype=code.dtype) - 1  # each row's entry
         self.body = body
         count = len(self.first)
         self.titles = np.bincount(self.of, weights=~body, minlength=count).astype(np.int64)
@@ -215,7 +219,7 @@ class _Entries:
         later[self.key_first] = False
         tokens = later + 1 + counted
         flag_at = np.cumsum(tokens) - tokens + later
-        values = np.zeros(int(tokens.sum()), dtype=np.int64)
+        values = np.zeros(int(tokens.sum()), dtype=self.doc.dtype)
         raw = np.zeros(len(values), dtype=bool)
         values[flag_at[later] - 1] = np.diff(self.doc)[later[1:]]
         values[flag_at] = flags
@@ -226,7 +230,7 @@ class _Entries:
     def positions(self, code: Ints) -> tuple[Ints, Ints]:
         """Per entry the title count, then each offset less the previous (& -4) of its list
         (title, body), the first less 0; and where each entry's header is."""
-        previous = np.empty(len(code), dtype=np.int64)
+        previous = np.empty(len(code), dtype=code.dtype)
         previous[0] = 0
         np.bitwise_and(code[:-1], -4, out=previous[1:])
         previous[self.new_entry] = 0
@@ -235,7 +239,7 @@ class _Entries:
         first_in_body[1:] &= ~body[:-1] | self.new_entry[1:]
         previous[first_in_body] = 0
         header_at = self.first + np.arange(len(self.first))
-        values = np.empty(len(code) + len(self.first), dtype=np.int64)
+        values = np.empty(len(code) + len(self.first), dtype=code.dtype)
         values[header_at] = self.titles
-        values[np.arange(len(code)) + self.of + 1] = code - previous
+        values[np.arange(len(code), dtype=code.dtype) + self.of + 1] = code - previous
         return values, header_at

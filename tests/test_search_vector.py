@@ -81,6 +81,13 @@ def test_random_parts_give_the_same_keys(seed: int) -> None:
     assert_same(random_part(rng, rng.randint(1, 60), 400))
 
 
+def test_parts_with_offsets_in_int64_give_the_same_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A part too long for int32 offsets is done in int64 arrays: the same keys."""
+    monkeypatch.setattr(search_vector, "NARROW", 0)
+    rng = random.Random(11)
+    assert_same(random_part(rng, 40, 400))
+
+
 def test_keys_far_apart_in_a_long_body_give_the_same_keys() -> None:
     """Offsets past 8192 (codes past 32768) and deltas between them that need four characters."""
     rng = random.Random(7)
