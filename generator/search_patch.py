@@ -33,7 +33,18 @@ from generator import search_analysis, search_index, segment
 from generator.cache import key as make_key
 from generator.corpus import Article, Corpus
 from generator.output import Staging
-from generator.search_index import DATA, PERSON_KEY, SECTION_KEY, body_text, document_order, key_hash, script
+from generator.search_index import (
+    DATA,
+    PERSON_KEY,
+    SECTION_KEY,
+    body_text,
+    document_order,
+    fragment_name,
+    key_hash,
+    part_name,
+    script,
+    shard_name,
+)
 from generator.search_postings import KeyData, Mismatch
 from generator.search_text import CJK_RE, fold, t2s_table
 
@@ -60,7 +71,7 @@ class State:
 def setting(site_key: str) -> str:
     segmenter = segment.current()
     return make_key(site_key, segmenter.dictionary.fingerprint, segmenter.engine_name,
-                    search_index.HEAVY, search_index.SHARD_TARGET, search_analysis.VERSION)
+                    search_index.HEAVY, search_index.SHARD_TARGET, search_index.FOLDER, search_analysis.VERSION)
 
 
 @cache
@@ -205,8 +216,9 @@ class _Reader:
         texts: list[str] = []
         title = None
         for chunk in range(search_index.MAX_CHUNKS):
-            if f"{DATA}f/{doc}-{chunk}.js" in self.files:
-                fragment = self.load(f"f/{doc}-{chunk}")
+            name = fragment_name(doc, chunk)
+            if f"{DATA}{name}.js" in self.files:
+                fragment = self.load(name)
                 if not isinstance(fragment, dict) or not isinstance(fragment.get("x"), str):
                     raise Mismatch(f"fragments of {doc}")
                 title = fragment.get("t")
@@ -244,10 +256,11 @@ def _patched(corpus: Corpus, articles: list[Article], edited: list[int], state: 
         touched.add(bucket)
         light += _patch_key(key, edits[key], bucket, reader, files, dropped)
     for bucket in sorted(touched):
-        files[f"k/{bucket}.js"] = script(f"k/{bucket}", reader.shard(f"k/{bucket}"))
-        files[f"p/{bucket}.js"] = script(f"p/{bucket}", reader.shard(f"p/{bucket}"))
+        for kind in ("k", "p"):
+            name = shard_name(kind, bucket)
+            files[name + ".js"] = script(name, reader.shard(name))
     for doc in edited:
-        dropped.update(f"{DATA}f/{doc}-{chunk}.js" for chunk in range(search_index.MAX_CHUNKS))
+        dropped.update(f"{DATA}{fragment_name(doc, chunk)}.js" for chunk in range(search_index.MAX_CHUNKS))
         for name, fragment in search_index._fragments(doc, articles[doc]):
             files[name + ".js"] = script(name, fragment)
     vocabulary = _vocabulary(state.vocabulary, old_vocabulary, new_vocabulary, articles, set(edited))
@@ -258,8 +271,8 @@ def _patch_key(key: str, edits: list[Edit], bucket: int, reader: _Reader, files:
                dropped: set[str]) -> int:
     """Splice one key into its shards (and its own files); returns the change in light bytes."""
     heavy = search_index.HEAVY
-    postings_shard = reader.shard(f"k/{bucket}")
-    positions_shard = reader.shard(f"p/{bucket}")
+    postings_shard = reader.shard(shard_name("k", bucket))
+    positions_shard = reader.shard(shard_name("p", bucket))
     stored, stored_positions = postings_shard.get(key), positions_shard.get(key)
     number: int | None = None
     # an edit that moves positions only (most keys after an edit mid-body) leaves the postings be
@@ -268,16 +281,16 @@ def _patch_key(key: str, edits: list[Edit], bucket: int, reader: _Reader, files:
         postings = stored or ""
     else:
         number = stored[0]  # type: ignore[index]
-        postings = reader.text(f"kx/{number}")
+        postings = reader.text(shard_name("kx", number))
         if not same:
-            dropped.add(f"{DATA}kx/{number}.js")
+            dropped.add(f"{DATA}{shard_name('kx', number)}.js")
     cuts: list[tuple[int, int]] | None = None
     if stored_positions is None or isinstance(stored_positions, str):
         positions = stored_positions
     else:
         number, entries = stored_positions[0], list(stored_positions[1])  # type: ignore[index]
-        pieces = [reader.text(f"px/{number}-{part}") for part in range(len(entries))]
-        dropped.update(f"{DATA}px/{number}-{part}.js" for part in range(len(entries)))
+        pieces = [reader.text(part_name(number, part)) for part in range(len(entries))]
+        dropped.update(f"{DATA}{part_name(number, part)}.js" for part in range(len(entries)))
         positions = "".join(pieces)
         cuts = list(zip(entries, accumulate(map(len, pieces[:-1]), initial=0), strict=True))
     data = KeyData.parse(postings, positions, cuts)
@@ -291,16 +304,17 @@ def _patch_key(key: str, edits: list[Edit], bucket: int, reader: _Reader, files:
         postings_shard.pop(key, None)
         positions_shard.pop(key, None)
         return change
-    if len(text) > heavy:
+    if number is not None and len(text) > heavy:  # (number is None exactly when light, above)
         if not same:
-            files[f"kx/{number}.js"] = script(f"kx/{number}", text)
+            name = shard_name("kx", number)
+            files[name + ".js"] = script(name, text)
         postings_shard[key] = [number, len(data.docs)]
     else:
         postings_shard[key] = text
-    if split and data.cuts and data.positions is not None:
+    if number is not None and split and data.cuts and data.positions is not None:
         ends = [offset for _, offset in data.cuts[1:]] + [len(data.positions)]
         for part, ((_, start), end) in enumerate(zip(data.cuts, ends, strict=True)):
-            name = f"px/{number}-{part}"
+            name = part_name(number, part)
             files[name + ".js"] = script(name, data.positions[start:end])
         positions_shard[key] = [number, [entry for entry, _ in data.cuts]]
     elif data.positions:

@@ -194,7 +194,7 @@ def test_what_the_patch_cannot_do_makes_the_index_whole(builds: Builds, tmp_path
     elif change == "new person":
         rewrite(paths[120], new_person)
     elif change == "hand-edited shard":
-        shard = builds.output / search_index.DATA / "k/0.js"
+        shard = builds.output / search_index.DATA / (search_index.shard_name("k", 0) + ".js")
         shard.write_bytes(shard.read_bytes().replace(b'{"', b'{"xx":"B","', 1))
     else:
         (builds.site / ".cache" / search_patch.STATE).unlink()
