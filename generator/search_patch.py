@@ -1,16 +1,19 @@
 """After articles are edited in place, patch the offline search index instead of making it again.
 
 Document ids follow the dates, so while the archive keeps its articles in the same order an edit
-changes only the edited articles' own entries in each key; so does a new newest issue, whose
-articles take the next ids. The last build's search/data/ is then the
-best cache there is: the keys whose entries differ are read back from their shards, spliced
-(search_postings) and written again, with the edited articles' fragments, and every other file is
-kept. What the splice needs beyond the files themselves is small and kept in SITE/.cache/ (State):
+changes only the edited articles' own entries in each key. An article added to, removed from or
+moved within the newest issue moves only the last ids (within an issue ids run against the printed
+order), and a new newest issue takes the next ones: each id whose article is not the one it was is
+patched like an edit, its old entries cut from every key and the new ones put in (postings and
+positions are in id order, so this is a cut and a re-append at the end). The last build's
+search/data/ is then the best cache there is: the keys whose entries differ are read back from their
+shards, spliced (search_postings) and written again, with those ids' fragments, and every other file
+is kept. What the splice needs beyond the files themselves is small and kept in SITE/.cache/ (State):
 each document's identity and filter keys, each file's hash, the shard count's input, the 繁→简 part
 of the vocabulary. The old texts come back from the old fragments, which hold them whole.
 
-Whenever the patch cannot be shown to give exactly what a cold build gives (ids move: an article
-removed, added before the newest issue, or given another date; a key becomes
+Whenever the patch cannot be shown to give exactly what a cold build gives (more than MAX_EDITED ids
+change: an article removed or added before the newest issue, or given another date; a key becomes
 heavy or light, the shard count changes, the code, site or dictionary changed, a file is not what the
 manifest says), the index is made again as a whole (search_index.write).
 """
@@ -130,18 +133,19 @@ def patch(corpus: Corpus, staging: Staging, output: Path, state: State | None, w
         return None
     articles = document_order(corpus)
     docs = describe(articles)
-    if len(docs) < len(state.docs):
-        return None  # ids move
-    # a new newest issue takes the next ids: the others keep theirs
+    # An id whose article is not the same is edited: its old entries go from every key, its new
+    # ones come in. Articles added to, removed from or moved within the newest issue move only the
+    # last ids (a new newest issue takes the next ones); anywhere else, too many ids move.
     edited = [i for i, (now, before) in enumerate(zip(docs, state.docs, strict=False)) if now != before]
-    edited += range(len(state.docs), len(docs))
+    edited += range(min(len(docs), len(state.docs)), max(len(docs), len(state.docs)))
     if len(edited) > MAX_EDITED:
         return None
     if previous != state.files:
         return None  # the output is not what the state describes
-    filters = state.filters + [()] * (len(docs) - len(state.docs))
+    filters = (state.filters + [()] * len(docs))[:len(docs)]
     for doc in edited:
-        filters[doc] = filter_keys(articles[doc])
+        if doc < len(docs):
+            filters[doc] = filter_keys(articles[doc])
     reader = _Reader(output, previous)
     try:
         files, dropped, light, vocabulary = _patched(corpus, articles, edited, state, reader)
@@ -233,16 +237,19 @@ def _patched(corpus: Corpus, articles: list[Article], edited: list[int], state: 
     """The files that change (by name under search/data/), the urls that go, the new light total
     and 繁→简 vocabulary."""
     existing = [doc for doc in edited if doc < len(state.docs)]
+    remaining = [doc for doc in edited if doc < len(articles)]
     old, old_vocabulary = search_analysis.contributions([reader.document(doc) for doc in existing])
     new, new_vocabulary = search_analysis.contributions(
-        [(articles[doc].title, body_text(articles[doc])) for doc in edited])
+        [(articles[doc].title, body_text(articles[doc])) for doc in remaining])
     was_in = dict(zip(existing, old, strict=True))
+    is_in = dict(zip(remaining, new, strict=True))
     edits: dict[str, list[Edit]] = defaultdict(list)
-    for doc, after in zip(edited, new, strict=True):
-        before = was_in.get(doc, {})
+    for doc in edited:
+        before, after = was_in.get(doc, {}), is_in.get(doc, {})
         if doc < len(state.docs):
             before.update((k, ("A", None)) for k in state.filters[doc])
-        after.update((k, ("A", None)) for k in filter_keys(articles[doc]))
+        if doc < len(articles):
+            after.update((k, ("A", None)) for k in filter_keys(articles[doc]))
         for key in before.keys() | after.keys():
             was, now = before.get(key), after.get(key)
             if was != now:
@@ -261,7 +268,7 @@ def _patched(corpus: Corpus, articles: list[Article], edited: list[int], state: 
             files[name + ".js"] = script(name, reader.shard(name))
     for doc in edited:
         dropped.update(f"{DATA}{fragment_name(doc, chunk)}.js" for chunk in range(search_index.MAX_CHUNKS))
-        for name, fragment in search_index._fragments(doc, articles[doc]):
+        for name, fragment in search_index._fragments(doc, articles[doc]) if doc < len(articles) else []:
             files[name + ".js"] = script(name, fragment)
     vocabulary = _vocabulary(state.vocabulary, old_vocabulary, new_vocabulary, articles, set(edited))
     return files, dropped, light, vocabulary
