@@ -9,8 +9,9 @@ positions are in id order, so this is a cut and a re-append at the end). The las
 search/data/ is then the best cache there is: the keys whose entries differ are read back from their
 shards, spliced (search_postings) and written again, with those ids' fragments, and every other file
 is kept. What the splice needs beyond the files themselves is small and kept in SITE/.cache/ (State):
-each document's identity and filter keys, each file's hash, the shard count's input, the 繁→简 part
-of the vocabulary. The old texts come back from the old fragments, which hold them whole.
+each document's identity and filter keys, a digest of the files' hashes as the output's manifest
+records them, the shard count's input, the 繁→简 part of the vocabulary. The old texts come back
+from the old fragments, which hold them whole.
 
 Whenever the patch cannot be shown to give exactly what a cold build gives (more than MAX_EDITED ids
 change: an article removed or added before the newest issue, or given another date; a key becomes
@@ -65,7 +66,7 @@ class State:
     setting: str  # code, site, dictionary, sizes: any change and the index is made whole
     docs: list[tuple[str, str, str]]  # per id: (digest, slug, date) of the article
     filters: list[tuple[str, ...]]  # per id: the section and person keys it is in
-    files: dict[str, str]  # url -> sha1 of every file under search/data/
+    files: str  # manifest(): the hash of every file under search/data/, in the manifest's order
     light: int  # bytes of postings in key shards: it sets the shard count
     buckets: int
     vocabulary: frozenset[str]  # the simplified characters of the 繁→简 table that occur
@@ -81,6 +82,13 @@ def setting(site_key: str) -> str:
 def targets() -> frozenset[str]:
     """Characters whose presence decides a 繁→简 shard (see search_index._t2s_shards)."""
     return frozenset(s for s in t2s_table().values() if CJK_RE.match(s))
+
+
+def manifest(files: dict[str, str]) -> str:
+    """A digest of the search files' hashes (url -> sha1), in their order, which the output's
+    manifest keeps. At 100,000 articles there are some 830,000: the state keeping a copy of them
+    cost a second of every edit to load and save, and the manifest holds them anyway."""
+    return hashlib.sha1("\n".join(map(" ".join, files.items())).encode()).hexdigest()
 
 
 def filter_keys(article: Article) -> tuple[str, ...]:
@@ -105,7 +113,7 @@ def update(corpus: Corpus, staging: Staging, output: Path, folder: Path, site_ke
         stats = search_index.write(corpus, staging)
         files = {url: k for url, k in staging.keys.items() if url.startswith(DATA)}
         articles = document_order(corpus)
-        state = State(wanted, describe(articles), [filter_keys(a) for a in articles], files, stats.light,
+        state = State(wanted, describe(articles), [filter_keys(a) for a in articles], manifest(files), stats.light,
                       stats.buckets, frozenset(stats.vocabulary & targets()))
     save(folder, state)
 
@@ -140,8 +148,8 @@ def patch(corpus: Corpus, staging: Staging, output: Path, state: State | None, w
     edited += range(min(len(docs), len(state.docs)), max(len(docs), len(state.docs)))
     if len(edited) > MAX_EDITED:
         return None
-    if previous != state.files:
-        return None  # the output is not what the state describes
+    if manifest(previous) != state.files:
+        return None  # the output is not what the state describes (or its files came in another order)
     filters = (state.filters + [()] * len(docs))[:len(docs)]
     for doc in edited:
         if doc < len(docs):
@@ -162,12 +170,16 @@ def patch(corpus: Corpus, staging: Staging, output: Path, state: State | None, w
         for shard, table in search_index._t2s_shards(set(vocabulary)).items():
             files[f"s/{shard}.js"] = script(f"s/{shard}", table)
     written = {DATA + name: data for name, data in files.items()}
-    # Staging.fresh for every file kept, at C speed: there are hundreds of thousands at 100,000 articles
-    staging.keys.update({url: k for url, k in state.files.items() if url not in written and url not in dropped})
+    # Staging.fresh for every file kept, at C speed: there are hundreds of thousands at 100,000 articles.
+    # The files keep the manifest's order (rewritten ones too), so that a build that gives the same
+    # files gives the same digest.
+    staging.keys.update(previous)
+    for url in dropped - written.keys():
+        staging.keys.pop(url, None)
     for url in sorted(written):
         staging.write(url, written[url])
     files_now = {url: k for url, k in staging.keys.items() if url.startswith(DATA)}
-    return State(wanted, docs, filters, files_now, light, buckets, vocabulary)
+    return State(wanted, docs, filters, manifest(files_now), light, buckets, vocabulary)
 
 
 def _buckets(light: int) -> int:

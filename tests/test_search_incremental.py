@@ -180,7 +180,7 @@ def test_a_new_newest_issue_is_patched(builds: Builds, tmp_path: Path, monkeypat
     assert builds.whole - made == (1 if heavy == HEAVY else 0)
 
 
-@pytest.mark.parametrize("change", ["delete", "date", "new person", "hand-edited shard", "state gone"])
+@pytest.mark.parametrize("change", ["delete", "date", "new person", "hand-edited shard", "file gone", "state gone"])
 def test_what_the_patch_cannot_do_makes_the_index_whole(builds: Builds, tmp_path: Path, change: str) -> None:
     paths = articles(builds.site)
     rewrite(paths[100], insert_mid_body)
@@ -196,6 +196,8 @@ def test_what_the_patch_cannot_do_makes_the_index_whole(builds: Builds, tmp_path
     elif change == "hand-edited shard":
         shard = builds.output / search_index.DATA / (search_index.shard_name("k", 0) + ".js")
         shard.write_bytes(shard.read_bytes().replace(b'{"', b'{"xx":"B","', 1))
+    elif change == "file gone":  # the manifest no longer lists it, so it is not what the state says
+        (builds.output / search_index.DATA / (search_index.fragment_name(7, 0) + ".js")).unlink()
     else:
         (builds.site / ".cache" / search_patch.STATE).unlink()
     assert builds.build() == builds.cold(tmp_path / "cold")
