@@ -88,7 +88,9 @@ def manifest(files: dict[str, str]) -> str:
     """A digest of the search files' hashes (url -> sha1), in their order, which the output's
     manifest keeps. At 100,000 articles there are some 830,000: the state keeping a copy of them
     cost a second of every edit to load and save, and the manifest holds them anyway."""
-    return hashlib.sha1("\n".join(map(" ".join, files.items())).encode()).hexdigest()
+    digest = hashlib.sha1("\n".join(files).encode())  # two joins at C speed, no string per file
+    digest.update(b"\0" + "\n".join(files.values()).encode())
+    return digest.hexdigest()
 
 
 def filter_keys(article: Article) -> tuple[str, ...]:
