@@ -40,6 +40,11 @@ OVERLAP = 40  # context carried past a fragment's end, for a snippet near its ed
 SHARD_TARGET = 2048  # bytes: the average key shard
 HEAVY = 2048  # bytes: a key whose postings or positions exceed this gets files of its own
 T2S_SHARDS = 16
+# Entries in one folder at most: a FAT32 USB stick allows 65,534 a folder and a long file name takes
+# several, and at 100,000 articles there are some 600,000 fragments. Numbered files go FOLDER to a
+# subfolder (so a top folder holds FOLDER subfolders only past 2 million documents or 16 million
+# shards); static/search.js computes the same names from meta.folder.
+FOLDER = 4096
 SECTION_KEY = "\x01s"  # filter keys, which no text can produce
 PERSON_KEY = "\x01p"
 
@@ -103,6 +108,22 @@ def build_index(corpus: Corpus) -> tuple[list[Article], Joined]:
     return articles, index
 
 
+def shard_name(kind: str, number: int) -> str:
+    """A key shard (k/, p/) or a heavy key's postings (kx/)."""
+    return f"{kind}/{number // FOLDER}/{number}"
+
+
+def part_name(number: int, part: int) -> str:
+    """A part of a heavy key's positions: each such key has a folder of its own (a key would need
+    FOLDER parts, 8 MB of positions, to overfill it; the largest at 100,000 articles has about 1,200)."""
+    return f"px/{number // FOLDER}/{number}/{part}"
+
+
+def fragment_name(doc: int, chunk: int) -> str:
+    """A document's fragments stay together: FOLDER // MAX_CHUNKS documents a folder."""
+    return f"f/{doc // (FOLDER // MAX_CHUNKS)}/{doc}-{chunk}"
+
+
 def script(name: str, data: object) -> bytes:
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     return f'__xinyuSearch("{name}",{payload});\n'.encode()
@@ -137,14 +158,15 @@ def _write_keys(builder: Joined, files: dict[str, bytes]) -> dict[str, int]:
         bucket = key_hash(key) % buckets
         text = postings.decode("ascii")
         if len(text) > HEAVY:
-            files[f"kx/{heavy}.js"] = script(f"kx/{heavy}", text)
+            name = shard_name("kx", heavy)
+            files[name + ".js"] = script(name, text)
             docs[bucket][key] = [heavy, count]
         else:
             docs[bucket][key] = text
         if cuts and len(cuts) > 1:
             ends = [offset for _, offset in cuts[1:]] + [len(buffer)]
             for part, ((_, start), end) in enumerate(zip(cuts, ends, strict=True)):
-                name = f"px/{heavy}-{part}"
+                name = part_name(heavy, part)
                 files[name + ".js"] = script(name, buffer[start:end].decode("ascii"))
             positions[bucket][key] = [heavy, [entry for entry, _ in cuts]]
         elif buffer:
@@ -152,8 +174,9 @@ def _write_keys(builder: Joined, files: dict[str, bytes]) -> dict[str, int]:
         if len(text) > HEAVY or (cuts and len(cuts) > 1):
             heavy += 1
     for bucket in range(buckets):
-        files[f"k/{bucket}.js"] = script(f"k/{bucket}", docs.get(bucket, {}))
-        files[f"p/{bucket}.js"] = script(f"p/{bucket}", positions.get(bucket, {}))
+        for kind, shard in (("k", docs), ("p", positions)):
+            name = shard_name(kind, bucket)
+            files[name + ".js"] = script(name, shard.get(bucket, {}))
     return {"buckets": buckets, "heavy": heavy, "light": light}
 
 
@@ -169,6 +192,7 @@ def _meta(corpus: Corpus, articles: list[Article], buckets: int) -> dict[str, ob
         "version": 1,
         "documents": len(articles),
         "buckets": buckets,
+        "folder": FOLDER,
         "chunk": CHUNK,
         "chunks": MAX_CHUNKS,
         # lengths of the phrase keys ([0, 0]: none, the page proves every long term by its triples)
@@ -214,7 +238,7 @@ def _fragments(doc: int, article: Article) -> list[tuple[str, dict[str, object]]
         end = len(body) if chunk >= count - 1 else start + CHUNK + OVERLAP
         text = body[start:end]
         if chunk < count:
-            out.append((f"f/{doc}-{chunk}", {**head, "o": start, "x": text, "xf": _folds(text)}))
+            out.append((fragment_name(doc, chunk), {**head, "o": start, "x": text, "xf": _folds(text)}))
     return out
 
 

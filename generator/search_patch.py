@@ -1,16 +1,20 @@
 """After articles are edited in place, patch the offline search index instead of making it again.
 
 Document ids follow the dates, so while the archive keeps its articles in the same order an edit
-changes only the edited articles' own entries in each key; so does a new newest issue, whose
-articles take the next ids. The last build's search/data/ is then the
-best cache there is: the keys whose entries differ are read back from their shards, spliced
-(search_postings) and written again, with the edited articles' fragments, and every other file is
-kept. What the splice needs beyond the files themselves is small and kept in SITE/.cache/ (State):
-each document's identity and filter keys, each file's hash, the shard count's input, the 繁→简 part
-of the vocabulary. The old texts come back from the old fragments, which hold them whole.
+changes only the edited articles' own entries in each key. An article added to, removed from or
+moved within the newest issue moves only the last ids (within an issue ids run against the printed
+order), and a new newest issue takes the next ones: each id whose article is not the one it was is
+patched like an edit, its old entries cut from every key and the new ones put in (postings and
+positions are in id order, so this is a cut and a re-append at the end). The last build's
+search/data/ is then the best cache there is: the keys whose entries differ are read back from their
+shards, spliced (search_postings) and written again, with those ids' fragments, and every other file
+is kept. What the splice needs beyond the files themselves is small and kept in SITE/.cache/ (State):
+each document's identity and filter keys, a digest of the files' hashes as the output's manifest
+records them, the shard count's input, the 繁→简 part of the vocabulary. The old texts come back
+from the old fragments, which hold them whole.
 
-Whenever the patch cannot be shown to give exactly what a cold build gives (ids move: an article
-removed, added before the newest issue, or given another date; a key becomes
+Whenever the patch cannot be shown to give exactly what a cold build gives (more than MAX_EDITED ids
+change: an article removed or added before the newest issue, or given another date; a key becomes
 heavy or light, the shard count changes, the code, site or dictionary changed, a file is not what the
 manifest says), the index is made again as a whole (search_index.write).
 """
@@ -33,7 +37,18 @@ from generator import search_analysis, search_index, segment
 from generator.cache import key as make_key
 from generator.corpus import Article, Corpus
 from generator.output import Staging
-from generator.search_index import DATA, PERSON_KEY, SECTION_KEY, body_text, document_order, key_hash, script
+from generator.search_index import (
+    DATA,
+    PERSON_KEY,
+    SECTION_KEY,
+    body_text,
+    document_order,
+    fragment_name,
+    key_hash,
+    part_name,
+    script,
+    shard_name,
+)
 from generator.search_postings import KeyData, Mismatch
 from generator.search_text import CJK_RE, fold, t2s_table
 
@@ -51,7 +66,7 @@ class State:
     setting: str  # code, site, dictionary, sizes: any change and the index is made whole
     docs: list[tuple[str, str, str]]  # per id: (digest, slug, date) of the article
     filters: list[tuple[str, ...]]  # per id: the section and person keys it is in
-    files: dict[str, str]  # url -> sha1 of every file under search/data/
+    files: str  # manifest(): the hash of every file under search/data/, in the manifest's order
     light: int  # bytes of postings in key shards: it sets the shard count
     buckets: int
     vocabulary: frozenset[str]  # the simplified characters of the 繁→简 table that occur
@@ -60,13 +75,22 @@ class State:
 def setting(site_key: str) -> str:
     segmenter = segment.current()
     return make_key(site_key, segmenter.dictionary.fingerprint, segmenter.engine_name,
-                    search_index.HEAVY, search_index.SHARD_TARGET, search_analysis.VERSION)
+                    search_index.HEAVY, search_index.SHARD_TARGET, search_index.FOLDER, search_analysis.VERSION)
 
 
 @cache
 def targets() -> frozenset[str]:
     """Characters whose presence decides a 繁→简 shard (see search_index._t2s_shards)."""
     return frozenset(s for s in t2s_table().values() if CJK_RE.match(s))
+
+
+def manifest(files: dict[str, str]) -> str:
+    """A digest of the search files' hashes (url -> sha1), in their order, which the output's
+    manifest keeps. At 100,000 articles there are some 830,000: the state keeping a copy of them
+    cost a second of every edit to load and save, and the manifest holds them anyway."""
+    digest = hashlib.sha1("\n".join(files).encode())  # two joins at C speed, no string per file
+    digest.update(b"\0" + "\n".join(files.values()).encode())
+    return digest.hexdigest()
 
 
 def filter_keys(article: Article) -> tuple[str, ...]:
@@ -91,7 +115,7 @@ def update(corpus: Corpus, staging: Staging, output: Path, folder: Path, site_ke
         stats = search_index.write(corpus, staging)
         files = {url: k for url, k in staging.keys.items() if url.startswith(DATA)}
         articles = document_order(corpus)
-        state = State(wanted, describe(articles), [filter_keys(a) for a in articles], files, stats.light,
+        state = State(wanted, describe(articles), [filter_keys(a) for a in articles], manifest(files), stats.light,
                       stats.buckets, frozenset(stats.vocabulary & targets()))
     save(folder, state)
 
@@ -119,18 +143,19 @@ def patch(corpus: Corpus, staging: Staging, output: Path, state: State | None, w
         return None
     articles = document_order(corpus)
     docs = describe(articles)
-    if len(docs) < len(state.docs):
-        return None  # ids move
-    # a new newest issue takes the next ids: the others keep theirs
+    # An id whose article is not the same is edited: its old entries go from every key, its new
+    # ones come in. Articles added to, removed from or moved within the newest issue move only the
+    # last ids (a new newest issue takes the next ones); anywhere else, too many ids move.
     edited = [i for i, (now, before) in enumerate(zip(docs, state.docs, strict=False)) if now != before]
-    edited += range(len(state.docs), len(docs))
+    edited += range(min(len(docs), len(state.docs)), max(len(docs), len(state.docs)))
     if len(edited) > MAX_EDITED:
         return None
-    if previous != state.files:
-        return None  # the output is not what the state describes
-    filters = state.filters + [()] * (len(docs) - len(state.docs))
+    if manifest(previous) != state.files:
+        return None  # the output is not what the state describes (or its files came in another order)
+    filters = (state.filters + [()] * len(docs))[:len(docs)]
     for doc in edited:
-        filters[doc] = filter_keys(articles[doc])
+        if doc < len(docs):
+            filters[doc] = filter_keys(articles[doc])
     reader = _Reader(output, previous)
     try:
         files, dropped, light, vocabulary = _patched(corpus, articles, edited, state, reader)
@@ -147,12 +172,16 @@ def patch(corpus: Corpus, staging: Staging, output: Path, state: State | None, w
         for shard, table in search_index._t2s_shards(set(vocabulary)).items():
             files[f"s/{shard}.js"] = script(f"s/{shard}", table)
     written = {DATA + name: data for name, data in files.items()}
-    # Staging.fresh for every file kept, at C speed: there are hundreds of thousands at 100,000 articles
-    staging.keys.update({url: k for url, k in state.files.items() if url not in written and url not in dropped})
+    # Staging.fresh for every file kept, at C speed: there are hundreds of thousands at 100,000 articles.
+    # The files keep the manifest's order (rewritten ones too), so that a build that gives the same
+    # files gives the same digest.
+    staging.keys.update(previous)
+    for url in dropped - written.keys():
+        staging.keys.pop(url, None)
     for url in sorted(written):
         staging.write(url, written[url])
     files_now = {url: k for url, k in staging.keys.items() if url.startswith(DATA)}
-    return State(wanted, docs, filters, files_now, light, buckets, vocabulary)
+    return State(wanted, docs, filters, manifest(files_now), light, buckets, vocabulary)
 
 
 def _buckets(light: int) -> int:
@@ -205,8 +234,9 @@ class _Reader:
         texts: list[str] = []
         title = None
         for chunk in range(search_index.MAX_CHUNKS):
-            if f"{DATA}f/{doc}-{chunk}.js" in self.files:
-                fragment = self.load(f"f/{doc}-{chunk}")
+            name = fragment_name(doc, chunk)
+            if f"{DATA}{name}.js" in self.files:
+                fragment = self.load(name)
                 if not isinstance(fragment, dict) or not isinstance(fragment.get("x"), str):
                     raise Mismatch(f"fragments of {doc}")
                 title = fragment.get("t")
@@ -221,16 +251,19 @@ def _patched(corpus: Corpus, articles: list[Article], edited: list[int], state: 
     """The files that change (by name under search/data/), the urls that go, the new light total
     and 繁→简 vocabulary."""
     existing = [doc for doc in edited if doc < len(state.docs)]
+    remaining = [doc for doc in edited if doc < len(articles)]
     old, old_vocabulary = search_analysis.contributions([reader.document(doc) for doc in existing])
     new, new_vocabulary = search_analysis.contributions(
-        [(articles[doc].title, body_text(articles[doc])) for doc in edited])
+        [(articles[doc].title, body_text(articles[doc])) for doc in remaining])
     was_in = dict(zip(existing, old, strict=True))
+    is_in = dict(zip(remaining, new, strict=True))
     edits: dict[str, list[Edit]] = defaultdict(list)
-    for doc, after in zip(edited, new, strict=True):
-        before = was_in.get(doc, {})
+    for doc in edited:
+        before, after = was_in.get(doc, {}), is_in.get(doc, {})
         if doc < len(state.docs):
             before.update((k, ("A", None)) for k in state.filters[doc])
-        after.update((k, ("A", None)) for k in filter_keys(articles[doc]))
+        if doc < len(articles):
+            after.update((k, ("A", None)) for k in filter_keys(articles[doc]))
         for key in before.keys() | after.keys():
             was, now = before.get(key), after.get(key)
             if was != now:
@@ -244,11 +277,12 @@ def _patched(corpus: Corpus, articles: list[Article], edited: list[int], state: 
         touched.add(bucket)
         light += _patch_key(key, edits[key], bucket, reader, files, dropped)
     for bucket in sorted(touched):
-        files[f"k/{bucket}.js"] = script(f"k/{bucket}", reader.shard(f"k/{bucket}"))
-        files[f"p/{bucket}.js"] = script(f"p/{bucket}", reader.shard(f"p/{bucket}"))
+        for kind in ("k", "p"):
+            name = shard_name(kind, bucket)
+            files[name + ".js"] = script(name, reader.shard(name))
     for doc in edited:
-        dropped.update(f"{DATA}f/{doc}-{chunk}.js" for chunk in range(search_index.MAX_CHUNKS))
-        for name, fragment in search_index._fragments(doc, articles[doc]):
+        dropped.update(f"{DATA}{fragment_name(doc, chunk)}.js" for chunk in range(search_index.MAX_CHUNKS))
+        for name, fragment in search_index._fragments(doc, articles[doc]) if doc < len(articles) else []:
             files[name + ".js"] = script(name, fragment)
     vocabulary = _vocabulary(state.vocabulary, old_vocabulary, new_vocabulary, articles, set(edited))
     return files, dropped, light, vocabulary
@@ -258,8 +292,8 @@ def _patch_key(key: str, edits: list[Edit], bucket: int, reader: _Reader, files:
                dropped: set[str]) -> int:
     """Splice one key into its shards (and its own files); returns the change in light bytes."""
     heavy = search_index.HEAVY
-    postings_shard = reader.shard(f"k/{bucket}")
-    positions_shard = reader.shard(f"p/{bucket}")
+    postings_shard = reader.shard(shard_name("k", bucket))
+    positions_shard = reader.shard(shard_name("p", bucket))
     stored, stored_positions = postings_shard.get(key), positions_shard.get(key)
     number: int | None = None
     # an edit that moves positions only (most keys after an edit mid-body) leaves the postings be
@@ -268,16 +302,16 @@ def _patch_key(key: str, edits: list[Edit], bucket: int, reader: _Reader, files:
         postings = stored or ""
     else:
         number = stored[0]  # type: ignore[index]
-        postings = reader.text(f"kx/{number}")
+        postings = reader.text(shard_name("kx", number))
         if not same:
-            dropped.add(f"{DATA}kx/{number}.js")
+            dropped.add(f"{DATA}{shard_name('kx', number)}.js")
     cuts: list[tuple[int, int]] | None = None
     if stored_positions is None or isinstance(stored_positions, str):
         positions = stored_positions
     else:
         number, entries = stored_positions[0], list(stored_positions[1])  # type: ignore[index]
-        pieces = [reader.text(f"px/{number}-{part}") for part in range(len(entries))]
-        dropped.update(f"{DATA}px/{number}-{part}.js" for part in range(len(entries)))
+        pieces = [reader.text(part_name(number, part)) for part in range(len(entries))]
+        dropped.update(f"{DATA}{part_name(number, part)}.js" for part in range(len(entries)))
         positions = "".join(pieces)
         cuts = list(zip(entries, accumulate(map(len, pieces[:-1]), initial=0), strict=True))
     data = KeyData.parse(postings, positions, cuts)
@@ -291,16 +325,17 @@ def _patch_key(key: str, edits: list[Edit], bucket: int, reader: _Reader, files:
         postings_shard.pop(key, None)
         positions_shard.pop(key, None)
         return change
-    if len(text) > heavy:
+    if number is not None and len(text) > heavy:  # (number is None exactly when light, above)
         if not same:
-            files[f"kx/{number}.js"] = script(f"kx/{number}", text)
+            name = shard_name("kx", number)
+            files[name + ".js"] = script(name, text)
         postings_shard[key] = [number, len(data.docs)]
     else:
         postings_shard[key] = text
-    if split and data.cuts and data.positions is not None:
+    if number is not None and split and data.cuts and data.positions is not None:
         ends = [offset for _, offset in data.cuts[1:]] + [len(data.positions)]
         for part, ((_, start), end) in enumerate(zip(data.cuts, ends, strict=True)):
-            name = f"px/{number}-{part}"
+            name = part_name(number, part)
             files[name + ".js"] = script(name, data.positions[start:end])
         positions_shard[key] = [number, [entry for entry, _ in data.cuts]]
     elif data.positions:

@@ -205,6 +205,21 @@
     };
   }
 
+  // File names, as generator/search_index.py makes them: numbered files go meta.folder to a
+  // subfolder (a FAT32 USB stick holds 65,534 entries a folder), a heavy key's positions have a
+  // folder of their own, and a document's fragments stay together.
+  function shardName(kind, number, meta) {
+    return kind + "/" + Math.floor(number / meta.folder) + "/" + number;
+  }
+
+  function partName(number, part, meta) {
+    return "px/" + Math.floor(number / meta.folder) + "/" + number + "/" + part;
+  }
+
+  function fragmentName(doc, chunk, meta) {
+    return "f/" + Math.floor(doc / Math.floor(meta.folder / meta.chunks)) + "/" + doc + "-" + chunk;
+  }
+
   Engine.prototype.get = function (name) {
     return this.load(name);
   };
@@ -225,18 +240,18 @@
   Engine.prototype.postings = function (key, meta) {
     var self = this;
     var bucket = keyHash(key) % meta.buckets;
-    return this.get("k/" + bucket).then(function (shard) {
+    return this.get(shardName("k", bucket, meta)).then(function (shard) {
       var record = Object.prototype.hasOwnProperty.call(shard, key) ? shard[key] : null;
       if (record === null) return null;
       if (typeof record === "string") return decodePostings(record);
-      return self.get("kx/" + record[0]).then(decodePostings);
+      return self.get(shardName("kx", record[0], meta)).then(decodePostings);
     });
   };
 
   // A key's postings if its shard holds them (no file of their own to load); null if the index has
   // no such key, undefined if they are in a file of their own.
   Engine.prototype.light = function (key, meta) {
-    return this.get("k/" + keyHash(key) % meta.buckets).then(function (shard) {
+    return this.get(shardName("k", keyHash(key) % meta.buckets, meta)).then(function (shard) {
       if (!Object.prototype.hasOwnProperty.call(shard, key)) return null;
       return typeof shard[key] === "string" ? decodePostings(shard[key]) : undefined;
     });
@@ -246,7 +261,7 @@
   Engine.prototype.positions = function (key, postings, want, meta) {
     var self = this;
     var bucket = keyHash(key) % meta.buckets;
-    return this.get("p/" + bucket).then(function (shard) {
+    return this.get(shardName("p", bucket, meta)).then(function (shard) {
       var record = shard[key];
       var out = new Map();
       if (typeof record === "string") return decodePositions(record, postings, 0, postings.docs.length, want, out);
@@ -258,7 +273,7 @@
         parts[part] = true;
       });
       var chosen = Object.keys(parts).map(Number).sort(function (x, y) { return x - y; });
-      return self.getAll(chosen.map(function (p) { return "px/" + record[0] + "-" + p; })).then(function (texts) {
+      return self.getAll(chosen.map(function (p) { return partName(record[0], p, meta); })).then(function (texts) {
         texts.forEach(function (text, i) {
           var p = chosen[i];
           var to = p + 1 < cuts.length ? cuts[p + 1] : postings.docs.length;
@@ -345,7 +360,7 @@
     }).then(function (t2s) {
       var folded = fold(query, t2s);
       var list = terms(folded);
-      var result = { query: folded, terms: list.map(function (t) { return t.text; }), total: 0, hits: [], message: "" };
+      var result = { query: folded, terms: list.map(function (t) { return t.text; }), total: 0, hits: [], message: "", meta: meta };
       var single = list.filter(function (t) { return !t.keys.length; });
       if (single.length) {
         result.message = "单个汉字无法检索:“" + single[0].text + "”,请输入两个字以上的词。";
@@ -656,7 +671,8 @@
       var pages = Math.max(1, Math.ceil(result.total / PER_PAGE));
       page = Math.min(page, pages);
       var shown = result.hits.slice((page - 1) * PER_PAGE, page * PER_PAGE);
-      return engine.getAll(shown.map(function (h) { return "f/" + h.doc + "-" + h.chunk; })).then(function (fragments) {
+      var names = shown.map(function (h) { return fragmentName(h.doc, h.chunk, result.meta); });
+      return engine.getAll(names).then(function (fragments) {
         var started = now();
         results.textContent = "";
         var summary = el("p", "search-summary");
@@ -696,7 +712,7 @@
   var engine = {
     fold: fold, terms: terms, coverKeys: coverKeys, innerTriples: innerTriples, keyHash: keyHash, decodePostings: decodePostings,
     decodePositions: decodePositions, Engine: Engine, marks: marks, snippet: snippet, foldFragment: foldFragment,
-    PER_PAGE: PER_PAGE,
+    PER_PAGE: PER_PAGE, fragmentName: fragmentName,
   };
   if (typeof module !== "undefined" && module.exports) module.exports = engine;
   if (typeof document !== "undefined") {

@@ -158,7 +158,7 @@ def test_keys_land_in_the_shard_their_hash_names(sample_data: Path) -> None:
     assert isinstance(meta, dict)
     for key in ("页岩", "龙贵", "lng", "3000", "2021年" if False else "12月"):
         bucket = search_index.key_hash(key) % meta["buckets"]
-        _, shard = read_script(sample_data / "k" / f"{bucket}.js")
+        _, shard = read_script(sample_data / (search_index.shard_name("k", bucket) + ".js"))
         assert isinstance(shard, dict) and key in shard, key
 
 
@@ -176,7 +176,7 @@ def test_t2s_shards_hold_only_characters_whose_simplified_form_occurs(sample_dat
 def test_fragments_carry_the_article_for_display(sample_data: Path) -> None:
     articles = search_index.document_order(load(ROOT))
     doc = next(i for i, a in enumerate(articles) if "页岩气" in a.title)
-    _, fragment = read_script(sample_data / "f" / f"{doc}-0.js")
+    _, fragment = read_script(sample_data / (search_index.fragment_name(doc, 0) + ".js"))
     assert isinstance(fragment, dict)
     assert fragment["t"] == "加快推进大足页岩气开发和就地转化利用"
     assert fragment["d"] == "2022-12-10" and fragment["s"] == "建言" and fragment["b"] == ["罗庆伟"]
@@ -195,7 +195,7 @@ def test_two_writes_are_byte_identical(tmp_path: Path) -> None:
 
 
 def titles(data: Path, result: dict) -> list[str]:  # type: ignore[type-arg]
-    return [read_script(data / "f" / f"{doc}-0.js")[1]["t"] for doc in result["docs"]]  # type: ignore[index]
+    return [read_script(data / (search_index.fragment_name(doc, 0) + ".js"))[1]["t"] for doc in result["docs"]]  # type: ignore[index]
 
 
 def test_sample_queries(sample_data: Path) -> None:
@@ -307,7 +307,7 @@ def test_results_are_exactly_the_articles_containing_the_phrase(generated: tuple
 
 def test_heavy_keys_were_exercised(generated: tuple[Path, list]) -> None:  # type: ignore[type-arg]
     data, _ = generated
-    assert list((data / "kx").glob("*.js")) and list((data / "px").glob("*.js"))
+    assert list((data / "kx").rglob("*.js")) and list((data / "px").rglob("*.js"))
 
 
 def test_frequent_phrases_are_keys_and_the_others_are_proven(generated: tuple[Path, list]) -> None:  # type: ignore[type-arg]
@@ -316,7 +316,7 @@ def test_frequent_phrases_are_keys_and_the_others_are_proven(generated: tuple[Pa
     are those of a substring scan either way (the test above), and both ways were taken."""
     data, articles = generated
     held: set[str] = set()
-    for path in (data / "k").glob("*.js"):
+    for path in (data / "k").rglob("*.js"):
         shard = read_script(path)[1]
         assert isinstance(shard, dict)
         held.update(k for k in shard if re.fullmatch(f"[{CJK_RE.pattern[1:-1]}]{{4,6}}", k))
