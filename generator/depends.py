@@ -1,0 +1,88 @@
+"""Which pages an edit reaches: the dependency record that lets a rebuild key only those pages.
+
+A page's key (pipeline.py) is made from the site, its template and the signature of its context
+(cache.signature), in which an article stands in by its digest, date and slug. Everything else in a
+context (issues, sections, pagers, people and their credits, calendars, counts) follows from the
+articles' front matter and paths, the configuration and the byline slugs. So when an edit leaves
+all of that as it was (its outline, below) and changes only article bodies, the pages whose key can
+change are exactly those whose context reaches an edited article, or whose 相关报道 moved: every
+other page keeps the key the last build recorded for it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from operator import attrgetter
+from typing import Any
+
+from generator.cache import key
+from generator.corpus import Article
+
+# everything an article is apart from its body (and the digest that stands for the body)
+_OUTLINE = attrgetter(*(f.name for f in dataclasses.fields(Article) if f.name not in ("body", "digest")))
+
+Record = dict[str, tuple[str, str]]  # (digest, outline) of every article, by source path
+
+
+def outline(article: Article) -> str:
+    return key(_OUTLINE(article))
+
+
+def record(articles: tuple[Article, ...], previous: Record) -> Record:
+    """The (digest, outline) of each article; outlines of unchanged files are taken from `previous`."""
+    result: Record = {}
+    for article in articles:
+        known = previous.get(article.source)
+        result[article.source] = known if known and known[0] == article.digest else (article.digest,
+                                                                                      outline(article))
+    return result
+
+
+def edited(articles: tuple[Article, ...], now: Record, before: Record) -> set[int] | None:
+    """ids of the articles whose body alone changed since `before`; None if anything else did
+    (an article added, removed, or changed in its front matter or path)."""
+    if now.keys() != before.keys():
+        return None
+    changed = set()
+    for article in articles:
+        entry, old = now[article.source], before[article.source]
+        if entry[0] != old[0]:
+            if entry[1] != old[1]:
+                return None
+            changed.add(id(article))
+    return changed
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None), dt.date, range})
+_FIELDS: dict[type, Any] = {}
+
+
+def touches(value: Any, changed: set[int], memo: dict[int, bool]) -> bool:
+    """Whether `value` (a page's context) holds, at any depth, one of the articles in `changed` (by id).
+
+    Walks at least all that cache.signature does; anything it does not know counts as touched.
+    Shared objects are visited once, through `memo` (by id: they live as long as the pages do).
+    """
+    kind = type(value)
+    if kind is Article:
+        return id(value) in changed
+    if kind in _SCALARS:
+        return False
+    if kind is tuple or kind is list:
+        if len(value) <= 4:
+            return any(touches(item, changed, memo) for item in value)
+        found = memo.get(id(value))
+        if found is None:
+            memo[id(value)] = found = any(touches(item, changed, memo) for item in value)
+        return found
+    if kind is dict:
+        return any(touches(item, changed, memo) for item in value.values())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        found = memo.get(id(value))
+        if found is None:
+            if kind not in _FIELDS:
+                _FIELDS[kind] = [f.name for f in dataclasses.fields(kind)]
+            memo[id(value)] = found = any(touches(getattr(value, name), changed, memo) for name in _FIELDS[kind])
+        return found
+    return not isinstance(value, str | int | float | bool)  # a subclass, such as an enum's member
