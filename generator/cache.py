@@ -167,6 +167,10 @@ class Manifest:
     articles: dict[str, tuple[str, str]] = field(default_factory=dict)
     related: str = ""
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # a record pickled by an earlier version lacks the newer fields: they take their defaults
+        self.__dict__.update(Manifest().__dict__, **state)
+
 
 def _holds(token: bytes, path: object, expected: str) -> bool:
     """Whether the bodies file at `expected` is the one a month's articles were stored with."""

@@ -63,26 +63,39 @@ def touches(value: Any, changed: set[int], memo: dict[int, bool]) -> bool:
 
     Walks at least all that cache.signature does; anything it does not know counts as touched.
     Shared objects are visited once, through `memo` (by id: they live as long as the pages do).
+    Every page is walked on every edit, so the leaves (articles, scalars) are checked in the loop.
     """
     kind = type(value)
     if kind is Article:
         return id(value) in changed
     if kind in _SCALARS:
         return False
-    if kind is tuple or kind is list:
-        if len(value) <= 4:
-            return any(touches(item, changed, memo) for item in value)
-        found = memo.get(id(value))
-        if found is None:
-            memo[id(value)] = found = any(touches(item, changed, memo) for item in value)
-        return found
     if kind is dict:
-        return any(touches(item, changed, memo) for item in value.values())
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _any(value.values(), changed, memo)
+    shared = kind is not tuple and kind is not list or len(value) > 4
+    if shared:
         found = memo.get(id(value))
-        if found is None:
-            if kind not in _FIELDS:
-                _FIELDS[kind] = [f.name for f in dataclasses.fields(kind)]
-            memo[id(value)] = found = any(touches(getattr(value, name), changed, memo) for name in _FIELDS[kind])
-        return found
-    return not isinstance(value, str | int | float | bool)  # a subclass, such as an enum's member
+        if found is not None:
+            return found
+    if kind is tuple or kind is list:
+        found = _any(value, changed, memo)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if kind not in _FIELDS:
+            _FIELDS[kind] = attrgetter(*[f.name for f in dataclasses.fields(kind)] * 2)  # a tuple even for one
+        found = _any(_FIELDS[kind](value), changed, memo)
+    else:
+        return not isinstance(value, str | int | float | bool)  # a subclass, such as an enum's member
+    if shared:
+        memo[id(value)] = found
+    return found
+
+
+def _any(items: Any, changed: set[int], memo: dict[int, bool]) -> bool:
+    for item in items:
+        kind = type(item)
+        if kind is Article:
+            if id(item) in changed:
+                return True
+        elif kind not in _SCALARS and touches(item, changed, memo):
+            return True
+    return False
