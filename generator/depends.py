@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import types
+import typing
 from operator import attrgetter
 from typing import Any
 
@@ -56,6 +58,29 @@ def edited(articles: tuple[Article, ...], now: Record, before: Record) -> set[in
 
 _SCALARS = frozenset({str, int, float, bool, type(None), dt.date, range})
 _FIELDS: dict[type, Any] = {}
+_FREE: dict[type, bool] = {}  # per dataclass: whether its declared fields can hold no article at all
+
+
+def _free(kind: type) -> bool:
+    """Whether a dataclass's fields are declared as scalars or collections of them (a byline's Person,
+    a Pager, a Section): its values are then never looked into. The declarations are mypy-checked."""
+    if kind not in _FREE:
+        try:
+            hints = typing.get_type_hints(kind)
+        except (NameError, TypeError):
+            hints = {"?": object}
+        _FREE[kind] = all(_free_hint(hint) for name, hint in hints.items()
+                          if name in {f.name for f in dataclasses.fields(kind)})
+    return _FREE[kind]
+
+
+def _free_hint(hint: Any) -> bool:
+    if hint in _SCALARS:
+        return True
+    origin = typing.get_origin(hint)
+    if origin in (tuple, list, typing.Union, types.UnionType):
+        return all(arg is Ellipsis or _free_hint(arg) for arg in typing.get_args(hint))
+    return False
 
 
 def touches(value: Any, changed: set[int], memo: dict[int, bool]) -> bool:
@@ -80,6 +105,8 @@ def touches(value: Any, changed: set[int], memo: dict[int, bool]) -> bool:
     if kind is tuple or kind is list:
         found = _any(value, changed, memo)
     elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if _free(kind):
+            return False
         if kind not in _FIELDS:
             _FIELDS[kind] = attrgetter(*[f.name for f in dataclasses.fields(kind)] * 2)  # a tuple even for one
         found = _any(_FIELDS[kind](value), changed, memo)

@@ -58,3 +58,15 @@ def test_a_manifest_of_an_earlier_version_loads_with_the_new_fields_empty() -> N
     loaded = pickle.loads(pickle.dumps(old))
     assert loaded.output == "/x" and loaded.pages == ["a.html"]
     assert loaded.articles == {} and loaded.related == "" and loaded.frame == ""
+
+
+@dataclasses.dataclass(frozen=True)
+class Loose:
+    value: object
+
+
+def test_only_dataclasses_declared_free_of_articles_are_skipped(tmp_path: Path) -> None:
+    site = corpus(tmp_path, a=article("甲"))
+    (a,) = site.articles
+    assert depends.touches({"x": [Loose((1, a))]}, {id(a)}, {})  # declared `object`: looked into
+    assert not depends.touches({"people": [(person, "slug") for person in a.people]}, {id(a)}, {})
