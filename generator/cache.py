@@ -23,7 +23,7 @@ from typing import Any
 from generator.corpus import Article
 
 GENERATOR = Path(__file__).resolve().parent
-FORMAT = 3  # bump when the cache layout changes
+FORMAT = 4  # bump when the cache layout changes
 
 
 def code_version() -> str:
@@ -161,6 +161,15 @@ class Manifest:
     # the pages are neither planned nor keyed again (pipeline.py)
     pages_from: str = ""
     pages: list[str] = field(default_factory=list)
+    # what an edit is measured against (depends.py): everything the pages are made from but the
+    # articles, each article's (digest, outline) by source, and the 相关报道 result (related.py)
+    frame: str = ""
+    articles: dict[str, tuple[str, str]] = field(default_factory=dict)
+    related: str = ""
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # a record pickled by an earlier version lacks the newer fields: they take their defaults
+        self.__dict__.update(Manifest().__dict__, **state)
 
 
 def _holds(token: bytes, path: object, expected: str) -> bool:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator import feeds, related, search_analysis, search_index, search_patch, segment
+from generator import depends, feeds, related, search_analysis, search_index, search_patch, segment
 from generator.cache import Cache, Manifest, code_version, key, signature
 from generator.config import load_config
 from generator.corpus import Corpus
@@ -98,15 +98,22 @@ def _build(site: Path, output: Path, site_key: str, cache: Cache, corpus: Corpus
         staging.copy_files(site / "content", corpus.files)
         started = report.timed("copy", started)
         previous = staging.previous
+        # the pages' context apart from the articles' bodies: when it is the last build's, an edit
+        # keys only the pages it reaches (depends.py)
+        frame = key(site_key, sorted(templates.items()), segment.current().engine_name,
+                    [(c.name, c.slug) for c in corpus.contributors])
         if manifest.pages_from == pages_from and all(url in previous for url in manifest.pages):
             # nothing they are made from changed and the output still holds them all
             for url in manifest.pages:
                 staging.fresh(url, previous[url])
-            made = manifest.pages
+            made, articles, related_name = manifest.pages, manifest.articles, manifest.related
             report.pages = sum(url.endswith(".html") for url in made)
             report.timed("render", started)
         else:
-            made = _pages_and_feeds(site, corpus, templates, site_key, cache, staging, report, progress)
+            articles = depends.record(corpus.articles, manifest.articles)
+            edited = depends.edited(corpus.articles, articles, manifest.articles) if frame == manifest.frame else None
+            made, related_name = _pages_and_feeds(site, corpus, templates, site_key, cache, staging, report,
+                                                  progress, manifest, edited)
         started = time.perf_counter()
         staging.write("robots.txt", feeds.robots(corpus.config))
         search_inputs = _search_index(corpus, staging, cache, site_key, output, manifest.files)
@@ -114,9 +121,9 @@ def _build(site: Path, output: Path, site_key: str, cache: Cache, corpus: Corpus
         report.written, report.reused = staging.written, staging.reused
     segment.flush()
     record = Manifest(str(output.resolve()), staging.keys, manifest.folders if staging.folders is None
-                      else staging.folders, pages_from, made)
+                      else staging.folders, pages_from, made, frame, articles, related_name)
     if (staging.folders is not None or pages_from != manifest.pages_from or record.output != manifest.output
-            or staging.keys != manifest.files):
+            or staging.keys != manifest.files or related_name != manifest.related):
         cache.save_manifest(output, record)
     cache.save_search_key(search_inputs)  # only once the output holds that index
     report.timed("write", started)
@@ -124,11 +131,16 @@ def _build(site: Path, output: Path, site_key: str, cache: Cache, corpus: Corpus
 
 
 def _pages_and_feeds(site: Path, corpus: Corpus, templates: dict[str, str], site_key: str, cache: Cache,
-                     staging: Staging, report: Report, progress: Progress | None) -> list[str]:
-    """Plan and key every page and feed; render and write those whose key changed. Returns their URLs."""
+                     staging: Staging, report: Report, progress: Progress | None, manifest: Manifest,
+                     edited: set[int] | None) -> tuple[list[str], str]:
+    """Plan every page and feed and key them (of the pages, only those an edit reaches when `edited`
+    holds the ids of the articles whose body alone changed); render and write those whose key changed.
+
+    Returns their URLs and the name of the 相关报道 result they were made from.
+    """
     started = time.perf_counter()
     try:
-        related_articles = related.related_cached(corpus, cache.folder)  # 相关报道
+        related_articles, moved, related_name = related.related_changes(corpus, cache.folder, manifest.related)
     finally:
         segment.flush()
     started = report.timed("related", started)
@@ -139,7 +151,15 @@ def _pages_and_feeds(site: Path, corpus: Corpus, templates: dict[str, str], site
     stale = []
     with search_analysis.no_gc():
         pages = plan(corpus, related_articles)
+        urls = [page.url for page in pages]
+        if moved is None or manifest.pages[:len(urls)] != urls:
+            edited = None  # the 相关报道 or the plan are not known to be the last build's
+        reached: dict[int, bool] = {}
         for index, page in enumerate(pages):
+            if (edited is not None and page.url in previous and page.url not in (moved or ())
+                    and not depends.touches(page.context, edited, reached)):
+                staging.keys[page.url] = previous[page.url]
+                continue
             page_key = key(site_key, templates.get(page.template), page.feed, signature(page.context, memo))
             staging.keys[page.url] = page_key
             if previous.get(page.url) != page_key:
@@ -153,12 +173,11 @@ def _pages_and_feeds(site: Path, corpus: Corpus, templates: dict[str, str], site
         made.append(feed.url)
         if not staging.fresh(feed.url, feed_key):
             staging.put(feed.url, feeds.rss(feed, corpus.config))
-    urls = [page.url for page in pages]
     made.append("sitemap.xml")
     if not staging.fresh("sitemap.xml", key(site_key, "sitemap", urls)):
         staging.put("sitemap.xml", feeds.sitemap(urls, corpus.config))
     report.timed("feeds", started)
-    return made
+    return made, related_name
 
 
 def _search_index(corpus: Corpus, staging: Staging, cache: Cache, site_key: str, output: Path,

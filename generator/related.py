@@ -119,7 +119,20 @@ def _text(article: Article) -> str:
 
 
 def related_cached(corpus: Corpus, folder: Path) -> dict[str, tuple[Article, ...]]:
-    """related(corpus), reusing what an earlier build computed, with exactly the same result.
+    """related(corpus), reusing what an earlier build computed, with exactly the same result."""
+    return related_changes(corpus, folder)[0]
+
+
+Related = dict[str, tuple[Article, ...]]
+
+
+def related_changes(corpus: Corpus, folder: Path, since: str = "") -> tuple[Related, set[str] | None, str]:
+    """related_cached(corpus, folder); the URLs of the articles whose 相关报道 differ from those of the
+    stored result named `since`, None when that is not known (another result was stored since, or the
+    archive's articles were added, removed or reordered); and the name of the result now stored.
+
+    The name lets a build's record of its output say which result its pages were made from: a build
+    that failed after storing a result must not hide that result's changes from the next one.
 
     Keywords are kept per article (by digest, under the segmenter's dictionary). When articles change,
     only the articles that share a keyword with an old or new version of them are paired again: a
@@ -141,7 +154,8 @@ def related_cached(corpus: Corpus, folder: Path) -> dict[str, tuple[Article, ...
     urls = [Urls.article(a) for a in corpus.articles]
     digests = [a.digest for a in corpus.articles]
     if old is not None and not differ and urls == old_urls and digests == old_digests:  # the last result stands
-        return _articles(corpus, urls, stored["result"])
+        name = stored.get("name", "")
+        return _articles(corpus, urls, stored["result"]), set() if name and name == since else None, name
     row_of = {url: number for number, url in enumerate(old_urls)}
     rows: list[int | None] = [row_of.get(url) for url in urls]
     rows = [row if row is not None and old_digests[row] == a.digest and not (differ and _holds(a, differ)) else None
@@ -162,13 +176,20 @@ def related_cached(corpus: Corpus, folder: Path) -> dict[str, tuple[Article, ...
         there = before >= 0
         previous = np.asarray(stored["result"])[before[there]]
         result[there] = np.where(previous >= 0, old_to_new[previous], -1)  # the affected are made again
+    # with the same URLs in the same order, the rows carried over are the last build's as they were
+    known = old is not None and urls == old_urls and since and stored.get("name") == since
+    moved: set[str] | None = set() if known else None
     for number in todo:
         chosen = pairing.best(number, RELATED)
+        before_row = result[number].tolist()
         result[number] = -1
         result[number, :len(chosen)] = chosen
+        if moved is not None and result[number].tolist() != before_row:
+            moved.add(urls[number])
+    name = os.urandom(8).hex()
     _save(path, {"salt": salt, "total": dictionary.total, "words": dictionary.words, "urls": urls,
-                 "digests": digests, "table": keywords, "result": result})
-    return _articles(corpus, urls, result)
+                 "digests": digests, "table": keywords, "result": result, "name": name})
+    return _articles(corpus, urls, result), moved, name
 
 
 def _holds(article: Article, words: frozenset[str]) -> bool:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import pipeline
+from generator import pipeline, related
 from generator.errors import ContentError
-from tests.conftest import ROOT, article
+from tests.conftest import ROOT, article, write_site
 
 Change = Callable[[Path], None]
 
@@ -44,6 +44,16 @@ FIRST = f"{DAY}/biao-zhun-hua-rang-ji-guan-shi-wu-chuang-xin-fa-zhan.md"
 def edit_body(site: Path) -> None:
     path = site / FIRST
     path.write_text(path.read_text().replace("阶段性成效", "显著成效"))
+
+
+SHALE = f"{DAY}/jia-kuai-tui-jin-da-zu-ye-yan-qi-kai-fa-he-jiu-di-zhuan-hua.md"
+
+
+def edit_body_to_other_topic(site: Path) -> None:
+    """A body rewritten about another article's subject: the 相关报道 of other articles move."""
+    path = site / FIRST
+    head = path.read_text().split("\n---\n", 1)[0]
+    path.write_text(head + "\n---\n" + (site / SHALE).read_text().split("\n---\n", 1)[1])
 
 
 def edit_byline(site: Path) -> None:
@@ -98,8 +108,8 @@ def add_static(site: Path) -> None:
 
 
 @pytest.mark.parametrize("change", [
-    edit_body, edit_byline, add_article, add_issue, delete_article, rename_article, move_to_other_issue,
-    edit_template, edit_base_template, edit_config, add_static,
+    edit_body, edit_body_to_other_topic, edit_byline, add_article, add_issue, delete_article, rename_article,
+    move_to_other_issue, edit_template, edit_base_template, edit_config, add_static,
 ])
 def test_incremental_equals_cold(site: Path, tmp_path: Path, change: Change) -> None:
     change(site)
@@ -206,3 +216,71 @@ def test_a_file_deleted_after_an_incremental_build_is_made_again(site: Path) -> 
     report = pipeline.build(site, site / "public")
     assert report.written == 2
     assert tree(site / "public") == before
+
+
+def related_by_url(site: Path) -> dict[str, list[str]]:
+    corpus = pipeline.load(site)
+    return {url: [a.slug for a in others] for url, others in related.related(corpus).items()}
+
+
+def test_the_topic_edit_moves_other_articles_related(site: Path) -> None:
+    # what test_incremental_equals_cold[edit_body_to_other_topic] relies on to mean anything
+    before = related_by_url(site)
+    edit_body_to_other_topic(site)
+    after = related_by_url(site)
+    first = "2022/12/10/biao-zhun-hua-rang-ji-guan-shi-wu-chuang-xin-fa-zhan.html"
+    assert [url for url in before if url != first and before[url] != after[url]]
+
+
+def test_a_body_edit_keys_only_the_pages_that_hold_the_article(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    keyed: list[object] = []
+
+    def counted(value: object, memo: dict[int, object] | None = None) -> object:
+        keyed.append(value)
+        return signature(value, memo)
+
+    signature = pipeline.signature
+    monkeypatch.setattr(pipeline, "signature", counted)
+    pages = pipeline.build(site, site / "public").pages  # nothing changed: nothing keyed
+    assert keyed == []
+    edit_body(site)
+    report = pipeline.build(site, site / "public")
+    contexts = [value for value in keyed if isinstance(value, dict)]  # pages' contexts (feeds are dataclasses)
+    assert 0 < len(contexts) < pages // 2
+    assert not any(context.get("section", None) and context["section"].slug == "jianyan" for context in contexts)
+    assert report.written > 0
+
+
+def body_of(path: Path) -> str:
+    return path.read_text().split("\n---\n", 1)[1]
+
+
+def test_an_edit_after_a_build_that_failed_late_equals_cold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build that fails after storing the new 相关报道 must not hide their changes from the next.
+
+    x leaves p's 相关报道 in the failed build; p's page holds no edited article in the next one, so
+    only the record of which 相关报道 its output was made from can tell that p's page must change.
+    """
+    park = f"{DAY}/cai-lin-yan-ying-nan-shan-gong-yuan.md"
+    shale, office, park = (body_of(ROOT / path) for path in (SHALE, FIRST, park))
+    site = write_site(tmp_path / "site", {
+        "content/2022/01/10/x.md": article("页岩气开发", body=shale),
+        "content/2022/03/10/p.md": article("页岩气利用", body=shale),
+        "content/2022/05/10/z.md": article("南山公园", body=park),
+    })
+    pipeline.build(site, site / "public")
+    before, related_before = tree(site / "public"), related_by_url(site)
+    (site / "content/2022/01/10/x.md").write_text(article("页岩气开发", body=office))
+    assert "x" in related_before["2022/03/10/p.html"] and "x" not in related_by_url(site)["2022/03/10/p.html"]
+
+    def broken(*args: object) -> None:
+        raise ContentError([])
+
+    monkeypatch.setattr(pipeline, "_render_all", broken)
+    with pytest.raises(ContentError):
+        pipeline.build(site, site / "public")
+    assert tree(site / "public") == before
+    monkeypatch.undo()
+    (site / "content/2022/05/10/z.md").write_text(article("南山公园", body=park + "\n(编者注:本文有一处文字更正。)\n"))
+    pipeline.build(site, site / "public")
+    assert tree(site / "public") == cold(site, tmp_path)
