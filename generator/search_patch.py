@@ -9,10 +9,15 @@ kept. What the splice needs beyond the files themselves is small and kept in SIT
 each document's identity and filter keys, each file's hash, the shard count's input, the 繁→简 part
 of the vocabulary. The old texts come back from the old fragments, which hold them whole.
 
+An edited document's phrase keys (search_phrases) are made of the archive's frequent triples, kept
+in the state with the count that made them frequent (`least`): they stay the same set unless the
+edit takes a triple's document count across `least`, or new documents move `least` itself, and then
+other documents' phrase keys change too.
+
 Whenever the patch cannot be shown to give exactly what a cold build gives (ids move: an article
 removed, added before the newest issue, or given another date; a key becomes
-heavy or light, the shard count changes, the code, site or dictionary changed, a file is not what the
-manifest says), the index is made again as a whole (search_index.write).
+heavy or light, the shard count changes, the frequent triples change, the code, site or dictionary
+changed, a file is not what the manifest says), the index is made again as a whole (search_index.write).
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from functools import cache
 from itertools import accumulate
 from pathlib import Path
 
-from generator import search_analysis, search_index, segment
+from generator import search_analysis, search_index, search_phrases, segment
 from generator.cache import key as make_key
 from generator.corpus import Article, Corpus
 from generator.output import Staging
@@ -55,6 +60,8 @@ class State:
     light: int  # bytes of postings in key shards: it sets the shard count
     buckets: int
     vocabulary: frozenset[str]  # the simplified characters of the 繁→简 table that occur
+    least: int  # search_phrases.least of the document count
+    frequent: frozenset[str]  # the triples in `least` documents or more: phrase keys are made of them
 
 
 def setting(site_key: str) -> str:
@@ -92,7 +99,7 @@ def update(corpus: Corpus, staging: Staging, output: Path, folder: Path, site_ke
         files = {url: k for url, k in staging.keys.items() if url.startswith(DATA)}
         articles = document_order(corpus)
         state = State(wanted, describe(articles), [filter_keys(a) for a in articles], files, stats.light,
-                      stats.buckets, frozenset(stats.vocabulary & targets()))
+                      stats.buckets, frozenset(stats.vocabulary & targets()), stats.least, stats.frequent)
     save(folder, state)
 
 
@@ -121,6 +128,8 @@ def patch(corpus: Corpus, staging: Staging, output: Path, state: State | None, w
     docs = describe(articles)
     if len(docs) < len(state.docs):
         return None  # ids move
+    if search_phrases.least(len(docs)) != state.least:
+        return None  # another set of frequent triples: other documents' phrase keys change
     # a new newest issue takes the next ids: the others keep theirs
     edited = [i for i, (now, before) in enumerate(zip(docs, state.docs, strict=False)) if now != before]
     edited += range(len(state.docs), len(docs))
@@ -152,7 +161,7 @@ def patch(corpus: Corpus, staging: Staging, output: Path, state: State | None, w
     for url in sorted(written):
         staging.write(url, written[url])
     files_now = {url: k for url, k in staging.keys.items() if url.startswith(DATA)}
-    return State(wanted, docs, filters, files_now, light, buckets, vocabulary)
+    return State(wanted, docs, filters, files_now, light, buckets, vocabulary, state.least, state.frequent)
 
 
 def _buckets(light: int) -> int:
@@ -221,9 +230,9 @@ def _patched(corpus: Corpus, articles: list[Article], edited: list[int], state: 
     """The files that change (by name under search/data/), the urls that go, the new light total
     and 繁→简 vocabulary."""
     existing = [doc for doc in edited if doc < len(state.docs)]
-    old, old_vocabulary = search_analysis.contributions([reader.document(doc) for doc in existing])
+    old, old_vocabulary = search_analysis.contributions([reader.document(doc) for doc in existing], state.frequent)
     new, new_vocabulary = search_analysis.contributions(
-        [(articles[doc].title, body_text(articles[doc])) for doc in edited])
+        [(articles[doc].title, body_text(articles[doc])) for doc in edited], state.frequent)
     was_in = dict(zip(existing, old, strict=True))
     edits: dict[str, list[Edit]] = defaultdict(list)
     for doc, after in zip(edited, new, strict=True):
@@ -235,6 +244,7 @@ def _patched(corpus: Corpus, articles: list[Article], edited: list[int], state: 
             was, now = before.get(key), after.get(key)
             if was != now:
                 edits[key].append((doc, was, now))
+    crossing = [key for key in sorted(edits) if _crosses(key, edits[key], state, reader)]
     files: dict[str, bytes] = {}
     dropped: set[str] = set()
     light = state.light
@@ -243,6 +253,8 @@ def _patched(corpus: Corpus, articles: list[Article], edited: list[int], state: 
         bucket = key_hash(key) % state.buckets
         touched.add(bucket)
         light += _patch_key(key, edits[key], bucket, reader, files, dropped)
+    if crossing:  # only now: every shard the edit touches has been read, and checked
+        raise Mismatch(f"{crossing[0]} crosses {state.least} documents: the frequent triples change")
     for bucket in sorted(touched):
         files[f"k/{bucket}.js"] = script(f"k/{bucket}", reader.shard(f"k/{bucket}"))
         files[f"p/{bucket}.js"] = script(f"p/{bucket}", reader.shard(f"p/{bucket}"))
@@ -252,6 +264,22 @@ def _patched(corpus: Corpus, articles: list[Article], edited: list[int], state: 
             files[name + ".js"] = script(name, fragment)
     vocabulary = _vocabulary(state.vocabulary, old_vocabulary, new_vocabulary, articles, set(edited))
     return files, dropped, light, vocabulary
+
+
+def _crosses(key: str, edits: list[Edit], state: State, reader: _Reader) -> bool:
+    """Whether edits that add a triple to documents or take it from them move its document count
+    across `least`: the frequent triples change, so other documents' phrase keys."""
+    added = sum((new is not None) - (old is not None) for _, old, new in edits)
+    if not added or not search_phrases.is_triple(key):
+        return False
+    stored = reader.shard(f"k/{key_hash(key) % state.buckets}").get(key)
+    if stored is None or isinstance(stored, str):
+        count = len(KeyData.parse(stored or "", None, None).docs)
+    else:
+        count = stored[1]  # type: ignore[index]
+    if (count >= state.least) != (key in state.frequent):
+        raise Mismatch(f"{key}: the state's frequent triples are not the index's")
+    return (count + added >= state.least) != (key in state.frequent)
 
 
 def _patch_key(key: str, edits: list[Edit], bucket: int, reader: _Reader, files: dict[str, bytes],
