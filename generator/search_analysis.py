@@ -1,11 +1,15 @@
 """The search index's text work, done in parts that can run in parallel and be kept between builds.
 
 Documents are taken in parts: a run of at most PART_DOCS documents of one month. A part is analysed
-on its own into what its documents add to every key (postings and positions, encoded, document ids
-counted from the part's first), which depends only on the part's texts and the words jieba knows.
-Parts are analysed by forked workers when there are several to do, kept in SITE/.cache/search/ by a
-hash of their texts, and joined in document order; so the index is the same byte for byte as one made
-document by document, and an edit makes one part again instead of the whole archive.
+on its own into what its documents add to every pair and triple (postings and positions, encoded,
+document ids counted from the part's first), which depends only on the part's texts and the words
+jieba knows. Parts are analysed by forked workers when there are several to do, kept in
+SITE/.cache/search/ by a hash of their texts, and joined in document order; so the index is the same
+byte for byte as one made document by document, and an edit makes one part again instead of the
+whole archive. A second phase adds the phrase keys (search_phrases): the joined counts give the
+triples frequent in the whole archive, then each part, again in workers, finds its phrase keys from
+its texts and the word lengths the part kept; they are kept beside the part, by a digest of the
+frequent triples it holds, so they are made again only when one of those changes.
 """
 
 from __future__ import annotations
