@@ -1,11 +1,15 @@
 """The search index's text work, done in parts that can run in parallel and be kept between builds.
 
 Documents are taken in parts: a run of at most PART_DOCS documents of one month. A part is analysed
-on its own into what its documents add to every key (postings and positions, encoded, document ids
-counted from the part's first), which depends only on the part's texts and the words jieba knows.
-Parts are analysed by forked workers when there are several to do, kept in SITE/.cache/search/ by a
-hash of their texts, and joined in document order; so the index is the same byte for byte as one made
-document by document, and an edit makes one part again instead of the whole archive.
+on its own into what its documents add to every pair and triple (postings and positions, encoded,
+document ids counted from the part's first), which depends only on the part's texts and the words
+jieba knows. Parts are analysed by forked workers when there are several to do, kept in
+SITE/.cache/search/ by a hash of their texts, and joined in document order; so the index is the same
+byte for byte as one made document by document, and an edit makes one part again instead of the
+whole archive. A second phase adds the phrase keys (search_phrases): the joined counts give the
+triples frequent in the whole archive, then each part, again in workers, finds its phrase keys from
+its texts and the word lengths the part kept; they are kept beside the part, by a digest of the
+frequent triples it holds, so they are made again only when one of those changes.
 """
 
 from __future__ import annotations
@@ -18,17 +22,17 @@ import pickle
 import re
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from itertools import accumulate
 from pathlib import Path
+from typing import TypeVar
 
 from generator import search_phrases, search_vector, segment
 from generator.search_text import CJK, UNIT_RE, fold, t2s_table
 
-VERSION = "3"  # bump when what a part holds changes: it empties the cache
+VERSION = "4"  # bump when what a part holds changes: it empties the cache
 PART_DOCS = 512
 PARALLEL_FROM = 300  # documents to analyse before starting workers pays
 CHUNK = 250  # characters of body text per snippet fragment
@@ -70,6 +74,7 @@ _RUN_RE = re.compile(f"(?:{UNIT_RE.pattern})+")  # adjacent units
 _LATIN_RE = re.compile("[^" + CJK + "]")
 
 Cut = Callable[[str], list[str]]
+T = TypeVar("T")
 # Per key, within a part: [first doc, last doc, entries, postings (the first entry without its id
 # delta), positions or None, start of each positions entry (None while there is one entry)]
 KeyState = list  # type: ignore[type-arg]
@@ -79,13 +84,8 @@ KeyState = list  # type: ignore[type-arg]
 class Part:
     documents: int
     vocabulary: frozenset[str]
-    keys: dict[str, KeyState]
-    phrases: frozenset[str] = frozenset()  # the phrase keys among them (search_phrases)
-
-
-def word_starts(folded: str, cut: Cut) -> set[int]:
-    """Offsets where a jieba word starts, and the end of the text."""
-    return set(accumulate(map(len, cut(folded)), initial=0))
+    keys: dict[str, KeyState]  # pairs, triples, Latin/digit runs (phrase keys come in phase 2)
+    words: tuple[tuple[search_phrases.Lengths, search_phrases.Lengths], ...] = ()  # per document, for phase 2
 
 
 # occurrences and _mixed_run state the key rules a document at a time; the build makes the pair and
@@ -167,23 +167,26 @@ def _analyse(texts: Sequence[tuple[str, str]], cut: Cut) -> Part:
     keys: dict[str, KeyState] = {}
     vocabulary: set[str] = set()
     folded: list[tuple[str, set[int], str, set[int]]] = []
+    words: list[tuple[search_phrases.Lengths, search_phrases.Lengths]] = []
     for title, body in texts:
         title, body = fold(title), fold(body)
         vocabulary.update(title)
         vocabulary.update(body)
-        folded.append((title, word_starts(title, cut), body, word_starts(body, cut)))
+        title_words, body_words = search_phrases.lengths(cut(title)), search_phrases.lengths(cut(body))
+        words.append((title_words, body_words))
+        folded.append((title, search_phrases.starts(title_words), body, search_phrases.starts(body_words)))
     keys.update(search_vector.unit_keys(folded))  # what occurrences and _add_document make, with numpy
-    if not search_phrases.ENABLED:
-        return Part(len(texts), frozenset(vocabulary), keys)
-    frequent = search_phrases.frequent_triples(((k, s[2]) for k, s in keys.items()), len(texts))
-    found: set[str] = set()
-    for doc, (title, title_starts, body, body_starts) in enumerate(folded):
-        in_title, whole_title = search_phrases.phrases(title, title_starts, frequent)
-        in_body, whole_body = search_phrases.phrases(body, body_starts, frequent)
-        _add_document(keys, doc, in_title, in_body, whole_title | whole_body, False)
-        found.update(in_title)
-        found.update(in_body)
-    return Part(len(texts), frozenset(vocabulary), keys, frozenset(found))
+    return Part(len(texts), frozenset(vocabulary), keys, tuple(words))
+
+
+def phrase_keys(texts: Sequence[tuple[str, str]], part: Part, frequent: Collection[str]) -> dict[str, KeyState]:
+    """Phase 2: the phrase keys of a part's documents (search_phrases), given the archive's
+    frequent triples; entries as every key's, postings only."""
+    keys: dict[str, KeyState] = {}
+    with no_gc():
+        for doc, (in_title, in_body, whole) in enumerate(search_phrases.documents(texts, part.words, frequent)):
+            _add_document(keys, doc, in_title, in_body, whole, False)
+    return keys
 
 
 def _add_document(keys: dict[str, KeyState], doc: int, in_title: dict[str, list[int]],
@@ -259,10 +262,13 @@ def _add_entry(keys: dict[str, KeyState], key: str, doc: int, tail: bytes, posit
 @dataclass
 class Joined:
     """The whole index's keys, as search_index writes them: key -> [last doc id, entry count,
-    postings, positions, positions part cuts]; and every character of the folded text."""
+    postings, positions, positions part cuts]; every character of the folded text; and the triples
+    its phrase keys are made of, frequent from `least` documents (search_phrases)."""
 
     keys: dict[str, list]  # type: ignore[type-arg]
     vocabulary: set[str]
+    frequent: frozenset[str] = frozenset()
+    least: int = 0
 
 
 def join(parts: Sequence[Part], heavy: int = HEAVY) -> Joined:
@@ -277,30 +283,44 @@ def _join(parts: Sequence[Part], heavy: int) -> Joined:
     pieces: dict[str, list[tuple[int, int, array[int] | None]]] = {}
     vocabulary: set[str] = set()
     base = 0
-    get = keys.get
     for part in parts:
         vocabulary |= part.vocabulary
-        for key, (first, last, count, postings, positions, starts) in part.keys.items():
-            state = get(key)
-            if state is None:
-                state = keys[key] = [-1, 0, bytearray(), bytearray(), None]
-                if positions is not None:
-                    pieces[key] = []
-            delta = base + first - state[0]
-            state[2] += SMALL[delta] if delta < 32768 else varint(delta)
-            state[2] += postings
-            if positions is not None:
-                pieces[key].append((state[1], len(state[3]), starts))
-                state[3] += positions
-            state[0] = base + last
-            state[1] += count
+        _append(keys, pieces, part.keys, base)
         base += part.documents
-    for phrase in search_phrases.incomplete([part.phrases for part in parts], [part.keys for part in parts]):
-        del keys[phrase]
     for key, state in keys.items():
         if len(state[3]) > heavy:
             state[4] = _cuts(pieces[key], heavy)
     return Joined(keys, vocabulary)
+
+
+def join_phrases(joined: Joined, parts: Sequence[Part], phrases: Sequence[dict[str, KeyState]]) -> None:
+    """Each part's phrase keys (phase 2) into the joined index: postings only, and no key in
+    common with the pairs and triples, so appended after them."""
+    base = 0
+    with no_gc():
+        for part, keys in zip(parts, phrases, strict=True):
+            _append(joined.keys, {}, keys, base)
+            base += part.documents
+
+
+def _append(keys: dict[str, list], pieces: dict[str, list[tuple[int, int, array[int] | None]]],  # type: ignore[type-arg]
+            part: dict[str, KeyState], base: int) -> None:
+    """One part's keys after those of the parts before it, whose documents end at `base`."""
+    get = keys.get
+    for key, (first, last, count, postings, positions, starts) in part.items():
+        state = get(key)
+        if state is None:
+            state = keys[key] = [-1, 0, bytearray(), bytearray(), None]
+            if positions is not None:
+                pieces[key] = []
+        delta = base + first - state[0]
+        state[2] += SMALL[delta] if delta < 32768 else varint(delta)
+        state[2] += postings
+        if positions is not None:
+            pieces[key].append((state[1], len(state[3]), starts))
+            state[3] += positions
+        state[0] = base + last
+        state[1] += count
 
 
 def _cuts(pieces: list[tuple[int, int, array[int] | None]], heavy: int) -> list[tuple[int, int]] | None:
@@ -379,17 +399,30 @@ class PartCache:
                 return None
         return part
 
+    def phrases(self, name: str, made_from: str) -> dict[str, KeyState] | None:
+        """A part's phrase keys (phase 2), if kept and made from the same digest (search_phrases)."""
+        try:
+            with open(self.folder / f"{name}{PHRASES}.pickle", "rb") as handle:
+                digest, keys = pickle.load(handle)
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            return None
+        return keys if digest == made_from and isinstance(keys, dict) else None
+
     def put(self, name: str, data: bytes) -> None:
+        """Keep a part (`name`) or its phrase keys (`name` + PHRASES)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         temp = self.folder / f"{name}.tmp{os.getpid()}"
         temp.write_bytes(data)
         os.replace(temp, self.folder / f"{name}.pickle")
 
     def keep_only(self, names: set[str]) -> None:
-        """Remove the parts no document uses any more."""
+        """Remove the parts no document uses any more, with their phrase keys."""
         for path in self.folder.glob("*.pickle"):
-            if path.stem not in names:
+            if path.name.split(".", 1)[0] not in names:
                 path.unlink(missing_ok=True)
+
+
+PHRASES = ".phrases"  # a part's phrase keys are kept beside it, under its name and this
 
 
 def _cut_with(segmenter: segment.Segmenter) -> Cut:
@@ -400,69 +433,99 @@ def _cut_with(segmenter: segment.Segmenter) -> Cut:
     return cut
 
 
-def contributions(texts: Sequence[tuple[str, str]]) -> tuple[list[dict[str, tuple[str, str | None]]], set[str]]:
-    """What each document (title, body) adds to each key on its own: (its postings entry without
-    the id delta, its positions entry or None), as text; and the characters of their folded texts."""
+def contributions(texts: Sequence[tuple[str, str]], frequent: Collection[str]
+                  ) -> tuple[list[dict[str, tuple[str, str | None]]], set[str]]:
+    """What each document (title, body) adds to each key on its own, phrase keys made of the
+    archive's `frequent` triples included: (its postings entry without the id delta, its positions
+    entry or None), as text; and the characters of their folded texts."""
     cut = _cut_with(segment.current())
     entries: list[dict[str, tuple[str, str | None]]] = []
     vocabulary: set[str] = set()
     for text in texts:
         part = analyse([text], cut)
         vocabulary |= part.vocabulary
+        keys = {**part.keys, **phrase_keys([text], part, frequent)}
         entries.append({key: (state[3].decode("ascii"), None if state[4] is None else state[4].decode("ascii"))
-                        for key, state in part.keys.items()})
+                        for key, state in keys.items()})
     return entries, vocabulary
-
-
-# Forked workers inherit the texts instead of receiving them pickled.
-_STATE: dict[str, object] = {}
-
-
-def _stored(part: Part, dictionary: segment.UserDictionary) -> bytes:
-    """A part as PartCache keeps it: with the dictionary it was made with."""
-    return pickle.dumps((dictionary.total, dictionary.words, part), protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def _work(bounds: tuple[int, int]) -> bytes:
-    texts: list[tuple[str, str]] = _STATE["texts"]  # type: ignore[assignment]
-    cut: Cut = _STATE["cut"]  # type: ignore[assignment]
-    dictionary: segment.UserDictionary = _STATE["dictionary"]  # type: ignore[assignment]
-    return _stored(analyse(texts[bounds[0]:bounds[1]], cut), dictionary)
 
 
 def analysed(texts: Sequence[tuple[str, str]], months: Sequence[str], heavy: int = HEAVY,
              workers: int | None = None) -> Joined:
     """The index of documents (title, body) in id order; `months` (YYYY-MM of each) bounds the parts.
 
+    Two phases, each part by part: pairs and triples, which give every triple's document count;
+    then, given the triples frequent in the whole archive, the phrase keys (search_phrases).
     Tokens come from the configured segmenter's engine; its token cache is not used here (the parts
     are kept instead), which keeps forked workers away from its SQLite file.
     """
     segmenter = segment.current()
     cut = _cut_with(segmenter)
+    dictionary = segmenter.dictionary
     bounds = part_bounds(months)
     folder = segmenter.cache_path.parent / "search" if segmenter.cache_path else None
-    cache = PartCache(folder, segmenter.dictionary) if folder else None
+    cache = PartCache(folder, dictionary) if folder else None
     names = [part_name(texts[start:end], segmenter.engine_name) for start, end in bounds]
+    workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+
+    def part(i: int) -> tuple[int, tuple[tuple[str, int], ...], Part]:
+        """As PartCache keeps it: with the dictionary it was made with."""
+        return dictionary.total, dictionary.words, analyse(texts[bounds[i][0]:bounds[i][1]], cut)
+
     parts: list[Part | None] = [cache.get(name, texts[start:end]) if cache else None
                                 for name, (start, end) in zip(names, bounds, strict=True)]
-    todo = [i for i, part in enumerate(parts) if part is None]
-    workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    for i, made, data in _each(part, [i for i, p in enumerate(parts) if p is None], bounds, workers):
+        parts[i] = made[2]
+        if cache:
+            cache.put(names[i], data or _pickled(made))
+    done = [p for p in parts if p is not None]
+    joined = join(done, heavy)
+
+    joined.least = search_phrases.least(len(texts))
+    joined.frequent = search_phrases.frequent(((key, state[1]) for key, state in joined.keys.items()), joined.least)
+    held = [frozenset(search_phrases.held(joined.frequent, p.keys)) for p in done]
+    digests = [search_phrases.digest(h, p.words) for h, p in zip(held, done, strict=True)]
+
+    def phrases(i: int) -> tuple[str, dict[str, KeyState]]:
+        return digests[i], phrase_keys(texts[bounds[i][0]:bounds[i][1]], done[i], held[i])
+
+    found: list[dict[str, KeyState] | None] = [cache.phrases(name, digest) if cache else None
+                                               for name, digest in zip(names, digests, strict=True)]
+    for i, made_phrases, data in _each(phrases, [i for i, p in enumerate(found) if p is None], bounds, workers):
+        found[i] = made_phrases[1]
+        if cache:
+            cache.put(names[i] + PHRASES, data or _pickled(made_phrases))
+    if cache:
+        cache.keep_only(set(names))
+    join_phrases(joined, done, [keys or {} for keys in found])
+    return joined
+
+
+def _pickled(value: object) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+# Forked workers inherit the work to do (and the texts it reads) instead of receiving it pickled.
+_STATE: dict[str, Callable[[int], object]] = {}
+
+
+def _forked(i: int) -> bytes:
+    return _pickled(_STATE["work"](i))
+
+
+def _each(work: Callable[[int], T], todo: list[int], bounds: Sequence[tuple[int, int]],
+          workers: int) -> Iterator[tuple[int, T, bytes | None]]:
+    """(i, work(i), that pickled if it was) for each part i of `todo`: in forked workers when there
+    are several parts and enough documents to pay for starting them."""
     if workers > 1 and len(todo) > 1 and sum(bounds[i][1] - bounds[i][0] for i in todo) >= PARALLEL_FROM:
         segment.flush()  # no SQLite connection crosses the fork
-        _STATE.update(texts=texts, cut=cut, dictionary=segmenter.dictionary)
+        _STATE["work"] = work
         try:
             with multiprocessing.get_context("fork").Pool(min(workers, len(todo))) as pool:
-                for i, data in zip(todo, pool.imap(_work, [bounds[i] for i in todo]), strict=True):
-                    parts[i] = pickle.loads(data)[2]
-                    if cache:
-                        cache.put(names[i], data)
+                for i, data in zip(todo, pool.imap(_forked, todo), strict=True):
+                    yield i, pickle.loads(data), data
         finally:
             _STATE.clear()
     else:
         for i in todo:
-            part = parts[i] = analyse(texts[bounds[i][0]:bounds[i][1]], cut)
-            if cache:
-                cache.put(names[i], _stored(part, segmenter.dictionary))
-    if cache:
-        cache.keep_only(set(names))
-    return join([part for part in parts if part is not None], heavy)
+            yield i, work(i), None

@@ -8,7 +8,9 @@ result shown. The layout and encodings are described in docs/search.md.
 Keys: every pair and triple of adjacent units (a CJK character or a Latin/digit run) within a run of
 text, and every Latin/digit run on its own. Any substring of two or more units is a chain of such
 pairs, so it is found whatever jieba's word boundaries; a term of two or three units is a key, and
-the positions of the triples make a longer phrase exact.
+the positions of the triples make a longer phrase exact. Runs of 4-9 CJK characters made of triples
+frequent in the archive are keys too, with postings only (search_phrases), so a common phrase costs
+its own postings instead of its triples' positions.
 """
 
 from __future__ import annotations
@@ -69,6 +71,8 @@ class IndexStats:
     heavy_keys: int
     light: int = 0  # bytes of postings held in the key shards (they set the shard count)
     vocabulary: frozenset[str] = frozenset()  # every character of the folded texts
+    frequent: frozenset[str] = frozenset()  # the triples of the phrase keys (search_phrases)
+    least: int = 0  # the document count that made them frequent
 
 
 def document_order(corpus: Corpus) -> list[Article]:
@@ -144,7 +148,8 @@ def write(corpus: Corpus, staging: Staging) -> IndexStats:
     for name in sorted(files):
         staging.write(DATA + name, files[name])
     return IndexStats(len(files), sum(len(b) for b in files.values()), len(builder.keys),
-                      heavy["buckets"], heavy["heavy"], heavy["light"], frozenset(builder.vocabulary))
+                      heavy["buckets"], heavy["heavy"], heavy["light"], frozenset(builder.vocabulary),
+                      builder.frequent, builder.least)
 
 
 def _write_keys(builder: Joined, files: dict[str, bytes]) -> dict[str, int]:
@@ -195,8 +200,7 @@ def _meta(corpus: Corpus, articles: list[Article], buckets: int) -> dict[str, ob
         "folder": FOLDER,
         "chunk": CHUNK,
         "chunks": MAX_CHUNKS,
-        # lengths of the phrase keys ([0, 0]: none, the page proves every long term by its triples)
-        "phrases": [search_phrases.SHORTEST, search_phrases.LONGEST] if search_phrases.ENABLED else [0, 0],
+        "phrases": [search_phrases.SHORTEST, search_phrases.LONGEST],  # lengths of the phrase keys
         "t2s": T2S_SHARDS,
         "months": months,  # [YYYY-MM, first id, last id + 1]
         "sections": [[s.name, s.slug] for s in corpus.config.sections],

@@ -13,10 +13,15 @@ each document's identity and filter keys, a digest of the files' hashes as the o
 records them, the shard count's input, the 繁→简 part of the vocabulary. The old texts come back
 from the old fragments, which hold them whole.
 
+An edited document's phrase keys (search_phrases) are made of the archive's frequent triples, kept
+in the state with the count that made them frequent (`least`): they stay the same set unless the
+edit takes a triple's document count across `least`, or new documents move `least` itself, and then
+other documents' phrase keys change too.
+
 Whenever the patch cannot be shown to give exactly what a cold build gives (more than MAX_EDITED ids
 change: an article removed or added before the newest issue, or given another date; a key becomes
-heavy or light, the shard count changes, the code, site or dictionary changed, a file is not what the
-manifest says), the index is made again as a whole (search_index.write).
+heavy or light, the shard count changes, the frequent triples change, the code, site or dictionary
+changed, a file is not what the manifest says), the index is made again as a whole (search_index.write).
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from functools import cache
 from itertools import accumulate
 from pathlib import Path
 
-from generator import search_analysis, search_index, segment
+from generator import search_analysis, search_index, search_phrases, segment
 from generator.cache import key as make_key
 from generator.corpus import Article, Corpus
 from generator.output import Staging
@@ -70,6 +75,8 @@ class State:
     light: int  # bytes of postings in key shards: it sets the shard count
     buckets: int
     vocabulary: frozenset[str]  # the simplified characters of the 繁→简 table that occur
+    least: int  # search_phrases.least of the document count
+    frequent: frozenset[str]  # the triples in `least` documents or more: phrase keys are made of them
 
 
 def setting(site_key: str) -> str:
@@ -116,7 +123,7 @@ def update(corpus: Corpus, staging: Staging, output: Path, folder: Path, site_ke
         files = {url: k for url, k in staging.keys.items() if url.startswith(DATA)}
         articles = document_order(corpus)
         state = State(wanted, describe(articles), [filter_keys(a) for a in articles], manifest(files), stats.light,
-                      stats.buckets, frozenset(stats.vocabulary & targets()))
+                      stats.buckets, frozenset(stats.vocabulary & targets()), stats.least, stats.frequent)
     save(folder, state)
 
 
@@ -143,6 +150,8 @@ def patch(corpus: Corpus, staging: Staging, output: Path, state: State | None, w
         return None
     articles = document_order(corpus)
     docs = describe(articles)
+    if search_phrases.least(len(docs)) != state.least:
+        return None  # another set of frequent triples: other documents' phrase keys change
     # An id whose article is not the same is edited: its old entries go from every key, its new
     # ones come in. Articles added to, removed from or moved within the newest issue move only the
     # last ids (a new newest issue takes the next ones); anywhere else, too many ids move.
@@ -181,7 +190,7 @@ def patch(corpus: Corpus, staging: Staging, output: Path, state: State | None, w
     for url in sorted(written):
         staging.write(url, written[url])
     files_now = {url: k for url, k in staging.keys.items() if url.startswith(DATA)}
-    return State(wanted, docs, filters, manifest(files_now), light, buckets, vocabulary)
+    return State(wanted, docs, filters, manifest(files_now), light, buckets, vocabulary, state.least, state.frequent)
 
 
 def _buckets(light: int) -> int:
@@ -252,9 +261,9 @@ def _patched(corpus: Corpus, articles: list[Article], edited: list[int], state: 
     and 繁→简 vocabulary."""
     existing = [doc for doc in edited if doc < len(state.docs)]
     remaining = [doc for doc in edited if doc < len(articles)]
-    old, old_vocabulary = search_analysis.contributions([reader.document(doc) for doc in existing])
+    old, old_vocabulary = search_analysis.contributions([reader.document(doc) for doc in existing], state.frequent)
     new, new_vocabulary = search_analysis.contributions(
-        [(articles[doc].title, body_text(articles[doc])) for doc in remaining])
+        [(articles[doc].title, body_text(articles[doc])) for doc in remaining], state.frequent)
     was_in = dict(zip(existing, old, strict=True))
     is_in = dict(zip(remaining, new, strict=True))
     edits: dict[str, list[Edit]] = defaultdict(list)
@@ -268,6 +277,7 @@ def _patched(corpus: Corpus, articles: list[Article], edited: list[int], state: 
             was, now = before.get(key), after.get(key)
             if was != now:
                 edits[key].append((doc, was, now))
+    crossing = [key for key in sorted(edits) if _crosses(key, edits[key], state, reader)]
     files: dict[str, bytes] = {}
     dropped: set[str] = set()
     light = state.light
@@ -276,6 +286,8 @@ def _patched(corpus: Corpus, articles: list[Article], edited: list[int], state: 
         bucket = key_hash(key) % state.buckets
         touched.add(bucket)
         light += _patch_key(key, edits[key], bucket, reader, files, dropped)
+    if crossing:  # only now: every shard the edit touches has been read, and checked
+        raise Mismatch(f"{crossing[0]} crosses {state.least} documents: the frequent triples change")
     for bucket in sorted(touched):
         for kind in ("k", "p"):
             name = shard_name(kind, bucket)
@@ -286,6 +298,22 @@ def _patched(corpus: Corpus, articles: list[Article], edited: list[int], state: 
             files[name + ".js"] = script(name, fragment)
     vocabulary = _vocabulary(state.vocabulary, old_vocabulary, new_vocabulary, articles, set(edited))
     return files, dropped, light, vocabulary
+
+
+def _crosses(key: str, edits: list[Edit], state: State, reader: _Reader) -> bool:
+    """Whether edits that add a triple to documents or take it from them move its document count
+    across `least`: the frequent triples change, so other documents' phrase keys."""
+    added = sum((new is not None) - (old is not None) for _, old, new in edits)
+    if not added or not search_phrases.is_triple(key):
+        return False
+    stored = reader.shard(shard_name("k", key_hash(key) % state.buckets)).get(key)
+    if stored is None or isinstance(stored, str):
+        count = len(KeyData.parse(stored or "", None, None).docs)
+    else:
+        count = stored[1]  # type: ignore[index]
+    if (count >= state.least) != (key in state.frequent):
+        raise Mismatch(f"{key}: the state's frequent triples are not the index's")
+    return (count + added >= state.least) != (key in state.frequent)
 
 
 def _patch_key(key: str, edits: list[Edit], bucket: int, reader: _Reader, files: dict[str, bytes],

@@ -1,49 +1,106 @@
-"""Phrase keys: runs of 4-9 CJK characters made only of triples that are frequent in their part.
+"""Phrase keys: runs of 4-9 CJK characters made only of triples that are frequent in the archive.
 
 A phrase frequent across the archive (总结前期经验, in most of the generated articles) is proven
 by the positions of its triples in every article that holds them, which costs far more bytes than
-its own postings. So a part also indexes, as keys with postings only, the 4-9 character phrases of
-its text whose every triple is in at least 1/PHRASE_SHARE of the part's documents.
+its own postings. So the index also holds, as keys with postings only, the 4-9 character phrases
+whose every triple is in at least `least(N)` of the archive's N documents (about 1/PHRASE_SHARE of
+them, a power of two). The page looks a term of 4-9 CJK characters up as a key first, and proves it by the
+positions of its triples only when it is not one.
 
-That choice is made part by part, so a phrase can be indexed in one part and left out in another
-where it also occurs. The join keeps a phrase only where that cannot have happened: in every part
-that did not index it, one of its triples is absent (so the phrase is too). Kept phrases therefore
-have their exact postings; the page looks a term of 4-9 characters up as a key first and proves it
-by the positions of triples only when it is not one.
+The frequent triples are chosen over the whole archive (their document counts summed over the
+parts), so every document that holds such a phrase indexes it: its postings are exact, and a
+document's phrase keys depend only on its own text and that one set. That is what lets an edited
+article be patched in (search_patch): the set changes only when a triple's count crosses `least`,
+or `least` itself changes, and the patch sees both and makes the index whole then.
 
-OFF FOR NOW (ENABLED = False): chosen part by part, a phrase key depends on the other articles of
-the part and, through `incomplete`, on every part, so an edited article cannot be patched into the
-index on its own (search_patch) and every edit would remake the whole index. The plan is to choose
-phrases from triples frequent across the whole archive instead: then an article's phrase keys
-depend on its own text and that one set, which an edit changes only when a triple's count crosses
-the threshold (the patch can see that in the postings it reads, and fall back).
+Hence two phases (search_analysis): a part's pairs and triples, which give the counts; then, given
+the set, each part's phrase keys, from its texts and the word lengths kept in the part (cheaper
+than cutting the texts with jieba again). A part's phrase keys depend only on its texts, its word
+boundaries and the frequent triples it holds, so they are kept by a digest of those (`digest`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from array import array
+from collections.abc import Collection, Container, Iterable, Iterator, Sequence
+from itertools import accumulate
 
-from generator.search_text import CJK
+from generator.search_text import CJK, fold
 
-ENABLED = False  # see above
 SHORTEST, LONGEST = 4, 9
-PHRASE_SHARE = 128  # a triple in at least 1/128 of a part's documents is frequent there
+PHRASE_SHARE = 128  # a triple in at least 1/128 of the archive's documents is frequent
 _CJK_RUN = re.compile(f"[{CJK}]{{{SHORTEST},}}")
 _CJK_TRIPLE = re.compile(f"[{CJK}]{{3}}")
 
-
-def frequent_triples(counts: Iterator[tuple[str, int]], documents: int) -> frozenset[str]:
-    """Triples of CJK characters found in at least 1/PHRASE_SHARE of `documents` (and in two)."""
-    least = max(2, documents // PHRASE_SHARE)
-    return frozenset(key for key, count in counts
-                     if count >= least and len(key) == 3 and _CJK_TRIPLE.fullmatch(key))
+# A text's jieba words as their lengths, in order: a byte each (an array where one is longer).
+Lengths = bytes | array  # type: ignore[type-arg]
+Found = dict[str, list[int]]  # phrase -> [offset * 4 + word boundary bits]
 
 
-def phrases(folded: str, starts: Collection[int], frequent: Collection[str]) -> tuple[dict[str, list[int]], set[str]]:
+def least(documents: int) -> int:
+    """The document count from which a triple is frequent in an archive of `documents`: the power
+    of two (2 or more) at or below 1/PHRASE_SHARE of them. It moves only when the archive doubles,
+    not with every new issue (when it moves, other documents' phrase keys change: search_patch
+    makes the index whole)."""
+    share = documents // PHRASE_SHARE
+    return max(2, 1 << max(0, share.bit_length() - 1))
+
+
+def is_triple(key: str) -> bool:
+    """A key that can be part of a phrase: three CJK characters."""
+    return len(key) == 3 and _CJK_TRIPLE.fullmatch(key) is not None
+
+
+def frequent(counts: Iterable[tuple[str, int]], at_least: int) -> frozenset[str]:
+    """The CJK triples among (key, document count) found in at least `at_least` documents."""
+    return frozenset(key for key, count in counts if count >= at_least and is_triple(key))
+
+
+def lengths(words: Sequence[str]) -> Lengths:
+    sizes = [len(word) for word in words]
+    try:
+        return bytes(sizes)
+    except ValueError:  # a word of 256 characters or more (a long Latin run)
+        return array("I", sizes)
+
+
+def starts(sizes: Lengths) -> set[int]:
+    """Offsets where a word starts, and the end of the text."""
+    return set(accumulate(sizes, initial=0))
+
+
+def digest(held: Iterable[str], words: Iterable[tuple[Lengths, Lengths]]) -> str:
+    """What a part's phrase keys are made from besides its texts (which name the part): the
+    frequent triples it holds, in order, and its documents' word lengths."""
+    hashed = hashlib.blake2b("\n".join(sorted(held)).encode(), digest_size=20)
+    for title, body in words:
+        for sizes in (title, body):
+            data = bytes(sizes)
+            hashed.update(len(data).to_bytes(8, "little"))
+            hashed.update(data)
+    return hashed.hexdigest()
+
+
+def held(frequent_triples: Collection[str], keys: Container[str]) -> list[str]:
+    """The frequent triples a part holds: only they decide its phrase keys."""
+    return sorted(key for key in frequent_triples if key in keys)
+
+
+def documents(texts: Sequence[tuple[str, str]], words: Sequence[tuple[Lengths, Lengths]],
+              frequent_triples: Collection[str]) -> Iterator[tuple[Found, Found, set[str]]]:
+    """Per document (title, body): its phrases in the title, in the body, and those seen as whole words."""
+    for (title, body), (title_words, body_words) in zip(texts, words, strict=True):
+        in_title, whole_title = phrases(fold(title), starts(title_words), frequent_triples)
+        in_body, whole_body = phrases(fold(body), starts(body_words), frequent_triples)
+        yield in_title, in_body, whole_title | whole_body
+
+
+def phrases(folded: str, starts: Collection[int], frequent: Collection[str]) -> tuple[Found, set[str]]:
     """Phrase -> [offset * 4 + (a word starts here) * 2 + (a word ends with it)], in text order, for
     the phrases whose every triple is frequent; and those seen at least once as whole words."""
-    found: dict[str, list[int]] = {}
+    found: Found = {}
     whole: set[str] = set()
     for run in _CJK_RUN.finditer(folded):
         start, text = run.start(), run.group()
@@ -65,19 +122,3 @@ def phrases(folded: str, starts: Collection[int], frequent: Collection[str]) -> 
                 if code & 3 == 3:
                     whole.add(key)
     return found, whole
-
-
-def incomplete(indexed: Sequence[Collection[str]], keys: Sequence[Mapping[str, object]]) -> set[str]:
-    """Phrases some part may hold without having indexed them: all their triples are in that part.
-
-    `indexed` and `keys` are, part by part, the phrases indexed and every key found.
-    """
-    everywhere: set[str] = set().union(*indexed) if indexed else set()
-    out: set[str] = set()
-    for phrase in everywhere:
-        triples = [phrase[i:i + 3] for i in range(len(phrase) - 2)]
-        for held, found in zip(indexed, keys, strict=True):
-            if phrase not in held and all(t in found for t in triples):
-                out.add(phrase)
-                break
-    return out

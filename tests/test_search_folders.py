@@ -15,7 +15,7 @@ from search_sites import HARNESS, ROOT, write_index
 from test_search_index import expected, sample_queries
 
 from benchmarks.folders import fullest
-from generator import search_index
+from generator import search_index, search_phrases
 from generator.pipeline import load
 
 FOLDER = 64  # the top folders hold (files / FOLDER) subfolders: 150 documents are 19
@@ -35,6 +35,9 @@ def spread(tmp_path_factory: pytest.TempPathFactory, monkeypatch_module: pytest.
     monkeypatch_module.setattr(search_index, "FOLDER", FOLDER)
     monkeypatch_module.setattr(search_index, "HEAVY", 300)  # heavy keys and positions cut into parts
     monkeypatch_module.setattr(search_index, "SHARD_TARGET", 300)  # many key shards
+    # phrase keys as in a large archive (its least line of 2 would make every repeated phrase one,
+    # and more shards than FOLDER subfolders hold)
+    monkeypatch_module.setattr(search_phrases, "least", lambda documents: 12)
     data = write_index(site, tmp_path_factory.mktemp("spread-out"))
     return data, search_index.document_order(load(site))
 

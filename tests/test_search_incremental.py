@@ -2,31 +2,54 @@
 of a cold build, byte for byte; whatever the patch cannot do exactly makes the index whole again.
 
 A generated archive with a small HEAVY, so that many keys have files of their own and positions cut
-into several files, and edits that move those cuts.
+into several files, and edits that move those cuts. Phrase keys are made of the triples in 10 of its
+240 documents or more: an edit that takes a triple's count across 10 changes other documents' phrase
+keys, so the index is made whole; the tests count the triples by a plain scan to know which is due.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from benchmarks.make_corpus import write_corpus
-from generator import search_analysis, search_index, search_patch, segment
-from generator.corpus import Corpus
+from generator import search_analysis, search_index, search_patch, search_phrases, segment
+from generator.corpus import Article, Corpus
 from generator.output import Staging, staged
 from generator.pipeline import load
-from generator.search_text import fold
+from generator.search_index import body_text
+from generator.search_text import CJK, fold
 
 ARTICLES = 240
 HEAVY = 512
+PHRASE_SHARE = 24  # frequent from 10 documents of 240
+_CJK_RUN = re.compile(f"[{CJK}]{{3,}}")
 
 
 def tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def triple_counts(corpus: Corpus) -> Counter[str]:
+    """The documents holding each triple of CJK characters, by a plain scan of their texts."""
+    counts: Counter[str] = Counter()
+    for article in corpus.articles:
+        counts.update(triple_counts_of(article))
+    return counts
+
+
+def triple_counts_of(article: Article) -> set[str]:
+    held: set[str] = set()
+    for text in (fold(article.title), fold(body_text(article))):
+        for run in _CJK_RUN.findall(text):
+            held.update(run[i:i + 3] for i in range(len(run) - 2))
+    return held
 
 
 def configured(site: Path) -> Corpus:
@@ -42,6 +65,9 @@ class Builds:
         self.site, self.output = site, output
         self.manifest: dict[str, str] = {}
         self.whole = 0  # builds that made the index whole
+        self.counts: Counter[str] = Counter()
+        self.least = 0
+        self.crossed: set[str] = set()  # triples frequent before the last build and not after, or the reverse
         self.write = write = search_index.write
 
         def counting(corpus: Corpus, staging: Staging) -> search_index.IndexStats:
@@ -51,6 +77,10 @@ class Builds:
 
     def build(self) -> dict[str, bytes]:
         corpus = configured(self.site)
+        counts, least = triple_counts(corpus), search_phrases.least(len(corpus.articles))
+        self.crossed = {t for t in counts.keys() | self.counts.keys()
+                        if (counts[t] >= least) != (self.counts[t] >= self.least)}
+        self.counts, self.least = counts, least
         manifest = {url: k for url, k in self.manifest.items() if (self.output / url).is_file()}
         with staged(self.output, manifest) as staging:
             previous = {url: k for url, k in staging.previous.items() if url.startswith(search_index.DATA)}
@@ -70,11 +100,15 @@ class Builds:
 def builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Builds:
     monkeypatch.setattr(search_analysis, "PART_DOCS", 37)
     monkeypatch.setattr(search_index, "HEAVY", HEAVY)
+    # a line that moves with every document, so that a few new ones move it (the real one moves
+    # when the archive doubles: tests/test_search_index.py)
+    monkeypatch.setattr(search_phrases, "least", lambda documents: max(2, documents // PHRASE_SHARE))
     site = tmp_path / "site"
     write_corpus(ARTICLES, site, seed=5)
     builds = Builds(site, tmp_path / "public", monkeypatch)
     builds.build()
-    assert builds.whole == 1
+    assert builds.whole == 1 and builds.least == 10
+    assert phrase_keys(builds.build())  # phrase keys were written
     return builds
 
 
@@ -127,6 +161,7 @@ def test_an_edit_in_place_is_patched_and_equals_a_cold_build(builds: Builds, tmp
     for index in (3, ARTICLES // 2, ARTICLES - 2):
         rewrite(articles(builds.site)[index], edit)
         after = builds.build()
+        assert not builds.crossed, "premise: the edit keeps the frequent triples"
         assert builds.whole == 1, "patched, not made whole"
         assert after == builds.cold(tmp_path / "cold")
         assert after != before
@@ -139,8 +174,10 @@ def test_several_edits_at_once_and_one_after_another(builds: Builds, tmp_path: P
         rewrite(path, insert_mid_body)
     rewrite(paths[11], retitle)
     assert builds.build() == builds.cold(tmp_path / "cold")
+    assert not builds.crossed
     rewrite(paths[10], cut_paragraph)
     assert builds.build() == builds.cold(tmp_path / "cold")
+    assert not builds.crossed
     assert builds.whole == 1
 
 
@@ -160,24 +197,56 @@ def test_a_character_new_to_the_archive_comes_and_goes_in_the_t2s_shards(builds:
     assert any(name.startswith("s/") for name in changed)
 
 
-@pytest.mark.parametrize("heavy", [HEAVY, 10**9])
+@pytest.mark.parametrize(("heavy", "added"), [(HEAVY, 4), (10**9, 4), (10**9, 24)])
 def test_a_new_newest_issue_is_patched(builds: Builds, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                       heavy: int) -> None:
-    """New articles take the next ids. With a small HEAVY some key grows past it, which numbers the
-    heavy keys again: that is made whole."""
+                                       heavy: int, added: int) -> None:
+    """New articles take the next ids. With a small HEAVY their new keys grow past it, which numbers
+    the heavy keys again: that is made whole. So is an issue that takes the archive to a count of
+    documents (264) where a triple is frequent from 11 of them instead of 10."""
     monkeypatch.setattr(search_index, "HEAVY", heavy)
     builds.build()
     newest = articles(builds.site)[-1]
     day = builds.site / "content/2031/02/03"
     day.mkdir(parents=True)
-    for order, path in enumerate(articles(builds.site)[-5:-1], start=1):
+    for order, path in enumerate(articles(builds.site)[-added - 1:-1], start=1):
         text = re.sub(r"^date: .*\n", "", path.read_text(encoding="utf-8"), flags=re.M)
         text = re.sub(r"^order: .*$", f"order: {order}", text, flags=re.M)
+        if added == 4:  # a text of its own: copies' triples would take some across 10 documents
+            repeat = 60 if heavy == HEAVY else 1  # its new keys' positions past HEAVY
+            text = text.split("\n---\n")[0] + "\n---\n" + f"鹦鹉螺号潜艇在龙水湖完成第{order}次试航。\n" * repeat
         (day / f"new-{order}.md").write_text(insert_mid_body(retitle(text)), encoding="utf-8")
-    rewrite(newest, cut_paragraph)
+    rewrite(newest, insert_mid_body)
     made = builds.whole
     assert builds.build() == builds.cold(tmp_path / "cold")
-    assert builds.whole - made == (1 if heavy == HEAVY else 0)
+    if added == 4:
+        assert builds.least == 10 and not builds.crossed  # premise
+    else:
+        assert builds.least == 11
+    assert builds.whole - made == (1 if heavy == HEAVY or added == 24 else 0)
+
+
+def test_a_triple_that_becomes_frequent_or_stops_being_makes_the_index_whole(builds: Builds, tmp_path: Path) -> None:
+    """An article given a triple held by 9 documents makes it frequent: phrase keys made of it
+    appear in other documents. Taken out again, they go."""
+    before = builds.build()
+    triple = min(t for t, count in builds.counts.items() if count == builds.least - 1)
+    path = next(p for p in articles(builds.site) if triple not in fold(p.read_text(encoding="utf-8")))
+    original = path.read_text(encoding="utf-8")
+    path.write_text(f"{original}\n{triple}。\n", encoding="utf-8")
+    after = builds.build()
+    assert builds.crossed == {triple} and builds.counts[triple] == builds.least
+    assert builds.whole == 2
+    assert after == builds.cold(tmp_path / "cold")
+    new_keys = phrase_keys(after) - phrase_keys(before)
+    assert new_keys and all(triple in key for key in new_keys)
+    path.write_text(original, encoding="utf-8")
+    assert builds.build() == before
+    assert builds.crossed == {triple} and builds.whole == 3
+
+
+def phrase_keys(files: dict[str, bytes]) -> set[str]:
+    return {key for name, data in files.items() if name.startswith("k/")
+            for key in re.findall(f'"([{CJK}]{{4,}})":', data.decode("utf-8"))}
 
 
 @pytest.mark.parametrize("change", ["delete", "date", "new person", "hand-edited shard", "file gone", "state gone"])
@@ -193,8 +262,11 @@ def test_what_the_patch_cannot_do_makes_the_index_whole(builds: Builds, tmp_path
         rewrite(target / paths[120].name, lambda t: re.sub(r"^date: .*\n", "", t, flags=re.M))
     elif change == "new person":
         rewrite(paths[120], new_person)
-    elif change == "hand-edited shard":
-        shard = builds.output / search_index.DATA / (search_index.shard_name("k", 0) + ".js")
+    elif change == "hand-edited shard":  # one the patch reads: that of a pair the edit adds
+        meta = (builds.output / search_index.DATA / "meta.js").read_text(encoding="utf-8")
+        buckets = json.loads(meta[meta.index(",") + 1:-3])["buckets"]
+        name = search_index.shard_name("k", search_index.key_hash("钻机") % buckets)
+        shard = builds.output / search_index.DATA / f"{name}.js"
         shard.write_bytes(shard.read_bytes().replace(b'{"', b'{"xx":"B","', 1))
     elif change == "file gone":  # the manifest no longer lists it, so it is not what the state says
         (builds.output / search_index.DATA / (search_index.fragment_name(7, 0) + ".js")).unlink()
@@ -216,16 +288,22 @@ def place(text: str, page: int, order: int) -> str:
 def add_last_in_print(site: Path) -> None:
     """Printed last, so first in id order: every id of the issue moves up by one."""
     source = newest_issue(site)[0]
-    (source.parent / "added.md").write_text(place(insert_mid_body(retitle(source.read_text(encoding="utf-8"))),
-                                                  99, 1), encoding="utf-8")
+    (source.parent / "added.md").write_text(place(own_text(source.read_text(encoding="utf-8"), 1), 99, 1),
+                                            encoding="utf-8")
 
 
 def add_first_in_print(site: Path) -> None:
     """Printed first, so last in id order: no id moves, one is added."""
     source = newest_issue(site)[-1]
     # ties in (版次, order) go by slug
-    (source.parent / "00-added.md").write_text(place(retitle(source.read_text(encoding="utf-8")), 1, 1),
+    (source.parent / "00-added.md").write_text(place(own_text(source.read_text(encoding="utf-8"), 2), 1, 1),
                                                encoding="utf-8")
+
+
+def own_text(text: str, n: int) -> str:
+    """A new title and body of text no other article has: a copy would take some of its triples
+    across the frequent count, which changes other articles' phrase keys (made whole, tested above)."""
+    return retitle(text).split("\n---\n")[0] + "\n---\n" + f"鹦鹉螺号潜艇在龙水湖完成第{n}次深潜试验。\n" * 3
 
 
 def delete_from_newest(site: Path) -> None:
@@ -251,20 +329,25 @@ def test_a_change_to_the_newest_issue_is_patched(builds: Builds, tmp_path: Path,
     appended; with an edit in place elsewhere at the same time. (With HEAVY at 512 the added text
     takes some key past it, which numbers the heavy keys again: made whole, as above.)"""
     monkeypatch.setattr(search_index, "HEAVY", 1024)
+    # about ids: no phrase keys, so no triple crosses the line (a deleted article takes many across it)
+    monkeypatch.setattr(search_phrases, "least", lambda documents: 10**6)
     before = builds.build()
     made = builds.whole
     assert any(name.startswith("px/") for name in before)  # positions cut into files, cut again
     ids = search_patch.load(builds.site / ".cache")
     assert ids is not None
     change(builds.site)
-    rewrite(articles(builds.site)[40], insert_mid_body)
+    edited = articles(builds.site)[40]
+    original = edited.read_text(encoding="utf-8")
+    rewrite(edited, insert_mid_body)
     after = builds.build()
+    assert not builds.crossed, "premise: the frequent triples stay the same"
     assert builds.whole == made, "patched, not made whole"
     assert after == builds.cold(tmp_path / "cold")
     state = search_patch.load(builds.site / ".cache")
     assert state is not None and state.docs != ids.docs and after != before
-    # and back again
-    rewrite(articles(builds.site)[40], cut_paragraph)
+    # and back again (the counts of before: no triple crosses)
+    edited.write_text(original, encoding="utf-8")
     assert builds.build() == builds.cold(tmp_path / "cold")
     assert builds.whole == made
 

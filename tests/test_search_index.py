@@ -104,14 +104,6 @@ def test_phrases_are_runs_of_frequent_triples_with_word_boundaries() -> None:
     assert search_phrases.phrases("要总结前期经验", {0, 1, 3, 5, 7}, frequent - {"前期经"})[0] == {"总结前期": [7]}
 
 
-def test_a_phrase_is_incomplete_where_a_part_may_hold_it_unindexed() -> None:
-    """Kept only if every part that did not index it lacks one of its triples."""
-    both = {"总结前": 1, "结前期": 1}
-    assert search_phrases.incomplete([{"总结前期"}, set()], [both, {"总结前": 1}]) == set()
-    assert search_phrases.incomplete([{"总结前期"}, set()], [both, both]) == {"总结前期"}
-    assert search_phrases.incomplete([{"总结前期"}, {"总结前期"}], [both, both]) == set()
-
-
 # ---- what the writer writes -------------------------------------------------------------------
 
 
@@ -233,7 +225,6 @@ def generated(tmp_path_factory: pytest.TempPathFactory, monkeypatch_module: pyte
     monkeypatch_module.setattr(search_index, "HEAVY", 150)
     monkeypatch_module.setattr(search_index, "SHARD_TARGET", 2000)
     monkeypatch_module.setattr(search_analysis, "PART_DOCS", 25)
-    monkeypatch_module.setattr(search_phrases, "ENABLED", True)  # off in builds for now: keep the page's use tested
     data = write_index(site, tmp_path_factory.mktemp("generated-out"))
     return data, search_index.document_order(load(site))
 
@@ -387,3 +378,12 @@ def test_newer_first_on_ties_and_sort_by_date(ranking_data: tuple[Path, list]) -
     assert slugs(articles, tie) == ["twin-new", "twin-old"]
     assert tie["scores"][0] == tie["scores"][1]
     assert slugs(articles, by_date) == ["body-new", "title-old"]
+
+
+def test_the_frequent_line_moves_only_when_the_archive_doubles() -> None:
+    """A new issue must not move it (that makes the whole index again): a power of two."""
+    assert search_phrases.PHRASE_SHARE == 128
+    assert [search_phrases.least(n) for n in (0, 300, 10_000, 100_000)] == [2, 2, 64, 512]
+    for low in (128 * 16, 128 * 64, 128 * 512):
+        assert {search_phrases.least(n) for n in range(low, 2 * low)} == {low // 128}
+        assert search_phrases.least(2 * low) == 2 * (low // 128)

@@ -47,8 +47,8 @@ def test_splicing_edits_equals_joining_again(seed: int) -> None:
     added = rng.randint(0, 2)
     after_texts += [text(rng) for _ in range(added)]
     changed = edited + list(range(len(texts), len(after_texts)))
-    old, _ = contributions([texts[doc] for doc in edited])
-    new, _ = contributions([after_texts[doc] for doc in changed])
+    old, _ = contributions([texts[doc] for doc in edited], frozenset())  # no phrase keys: joined() has none
+    new, _ = contributions([after_texts[doc] for doc in changed], frozenset())
     was = dict(zip(edited, old, strict=True))
     edits: dict[str, list] = defaultdict(list)  # type: ignore[type-arg]
     for doc, now in zip(changed, new, strict=True):

@@ -1,10 +1,11 @@
 """The search index made in parallel parts and from the part cache is byte for byte the index made
 document by document.
 
-The reference below is the writer as it was before parts (one document at a time into one builder);
-the tests write the whole search/data/ folder with it and with the real writer and compare every file,
-on a generated archive, with small parts and a small HEAVY so that keys are joined across many parts
-and positions files are cut inside parts.
+The reference below is the writer as it was before parts (one document at a time into one builder),
+then the phrase keys of each document, from the triples frequent in them all. The tests write the
+whole search/data/ folder with it and with the real writer and compare every file, on a generated
+archive, with small parts and a small HEAVY so that keys are joined across many parts and positions
+files are cut inside parts.
 """
 
 from __future__ import annotations
@@ -95,6 +96,8 @@ class IndexBuilder:
     def __init__(self) -> None:
         self.keys: dict[str, list] = {}  # type: ignore[type-arg]
         self.vocabulary: set[str] = set()
+        self.frequent: frozenset[str] = frozenset()
+        self.least = 0
 
     def add(self, doc: int, title: str, body: str) -> None:
         title, body = fold(title), fold(body)
@@ -105,6 +108,13 @@ class IndexBuilder:
         whole = whole_title | whole_body
         self._keys(doc, triples_title, triples_body, whole, positions=True)
         self._keys(doc, in_title, in_body, whole, positions=False)
+
+    def add_phrases(self, doc: int, title: str, body: str) -> None:
+        """The phrase keys of a document, once every document's triples are in (search_phrases)."""
+        title, body = fold(title), fold(body)
+        in_title, whole_title = search_phrases.phrases(title, _word_starts(title), self.frequent)
+        in_body, whole_body = search_phrases.phrases(body, _word_starts(body), self.frequent)
+        self._keys(doc, in_title, in_body, whole_title | whole_body, positions=False)
 
     def _keys(self, doc: int, in_title: dict[str, list[int]], in_body: dict[str, list[int]], whole: set[str],
               positions: bool) -> None:
@@ -187,6 +197,11 @@ def reference_build_index(corpus: Corpus) -> tuple[list[Article], IndexBuilder]:
         builder.add_filter(SECTION_KEY + article.section.slug, doc)
         for person in article.people:
             builder.add_filter(PERSON_KEY + fold(person.name), doc)
+    builder.least = search_phrases.least(len(articles))
+    builder.frequent = frozenset(key for key, state in builder.keys.items()
+                                 if state[1] >= builder.least and re.fullmatch(f"[{CJK}]{{3}}", key))
+    for doc, article in enumerate(articles):
+        builder.add_phrases(doc, article.title, body_text(article))
     return articles, builder
 
 
@@ -203,12 +218,6 @@ def _files(folder: Path) -> dict[str, bytes]:
 def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(search_analysis, "PART_DOCS", 37)
     monkeypatch.setattr(search_index, "HEAVY", HEAVY)
-
-
-@pytest.fixture
-def no_phrases(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The reference has no phrase keys (search_phrases): they depend on the parts by design."""
-    monkeypatch.setattr(search_phrases, "phrases", lambda folded, starts, frequent: ({}, set()))
 
 
 @pytest.fixture
@@ -247,7 +256,7 @@ def count_analysed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 @pytest.mark.parametrize("parallel", [False, True])
 def test_parts_give_the_same_files_as_one_document_at_a_time(
-        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_parts: None, no_phrases: None,
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_parts: None,
         parallel: bool) -> None:
     monkeypatch.setattr(search_analysis, "PARALLEL_FROM", 0 if parallel else 10**9)
     corpus = configured(site)
@@ -262,7 +271,7 @@ def test_parts_give_the_same_files_as_one_document_at_a_time(
 
 
 def test_after_an_edit_one_part_is_made_again_and_the_files_are_those_of_a_cold_build(
-        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_parts: None, no_phrases: None) -> None:
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_parts: None) -> None:
     written(configured(site), tmp_path / "first", monkeypatch)
     path = sorted((site / "content").rglob("*.md"))[100]
     path.write_text(path.read_text(encoding="utf-8") + "\n页岩气田里新来了一台钻机。\n", encoding="utf-8")
@@ -277,7 +286,7 @@ def test_after_an_edit_one_part_is_made_again_and_the_files_are_those_of_a_cold_
 
 
 def test_a_dictionary_word_keeps_the_parts_whose_texts_do_not_hold_it(
-        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_parts: None, no_phrases: None) -> None:
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_parts: None) -> None:
     written(configured(site), tmp_path / "first", monkeypatch)
     corpus = load(site)
     texts = [fold(a.title) + fold(body_text(a)) for a in document_order(corpus)]
@@ -294,17 +303,33 @@ def test_a_dictionary_word_keeps_the_parts_whose_texts_do_not_hold_it(
     assert actual == written(corpus, tmp_path / "reference", monkeypatch, reference=True)
 
 
-def test_with_phrase_keys_an_edit_gives_the_files_of_a_cold_build(
+def count_phrase_parts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Parts whose phrase keys were made (phase 2) in this process, by their documents."""
+    sizes: list[int] = []
+    phrase_keys = search_analysis.phrase_keys
+
+    def counting(texts: list[tuple[str, str]], part: search_analysis.Part,
+                 frequent: frozenset[str]) -> dict[str, search_analysis.KeyState]:
+        sizes.append(len(texts))
+        return phrase_keys(texts, part, frequent)
+    monkeypatch.setattr(search_analysis, "phrase_keys", counting)
+    return sizes
+
+
+def test_an_edit_that_keeps_the_frequent_triples_makes_the_phrase_keys_of_its_part_only(
         site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_parts: None) -> None:
-    monkeypatch.setattr(search_phrases, "ENABLED", True)  # off in builds for now (search_phrases)
     first = written(configured(site), tmp_path / "first", monkeypatch)
-    assert any(re.fullmatch(f'.*"[{CJK}]{{4,6}}":.*', data.decode("utf-8"), re.S)
+    assert any(re.fullmatch(f'.*"[{CJK}]{{4,9}}":.*', data.decode("utf-8"), re.S)
                for name, data in first.items() if "/k/" in name)  # phrase keys were written
     path = sorted((site / "content").rglob("*.md"))[100]
-    path.write_text(path.read_text(encoding="utf-8") + "\n总结前期经验，安排部署下一阶段重点任务。\n", encoding="utf-8")
-    sizes = count_analysed(monkeypatch)
+    text = path.read_text(encoding="utf-8")
+    paragraph = text.split("\n---\n", 1)[1].strip().split("\n")[0]
+    assert len(paragraph) > 20
+    path.write_text(f"{text}\n{paragraph}\n", encoding="utf-8")  # its own text again: no triple new to it
+    sizes, phrase_sizes = count_analysed(monkeypatch), count_phrase_parts(monkeypatch)
     monkeypatch.setattr(search_analysis, "PARALLEL_FROM", 10**9)
     actual = written(configured(site), tmp_path / "again", monkeypatch)
-    assert len(sizes) == 1
+    assert len(sizes) == 1 and len(phrase_sizes) == 1 and sizes == phrase_sizes
     shutil.rmtree(site / ".cache")
-    assert actual == written(configured(site), tmp_path / "cold", monkeypatch)
+    assert actual == written(configured(site), tmp_path / "reference", monkeypatch, reference=True)
+    assert actual != first
