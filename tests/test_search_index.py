@@ -382,8 +382,8 @@ def test_newer_first_on_ties_and_sort_by_date(ranking_data: tuple[Path, list]) -
 
 def test_the_frequent_line_moves_only_when_the_archive_doubles() -> None:
     """A new issue must not move it (that makes the whole index again): a power of two."""
-    assert search_phrases.PHRASE_SHARE == 128
-    assert [search_phrases.least(n) for n in (0, 300, 10_000, 100_000)] == [2, 2, 64, 512]
-    for low in (128 * 16, 128 * 64, 128 * 512):
-        assert {search_phrases.least(n) for n in range(low, 2 * low)} == {low // 128}
-        assert search_phrases.least(2 * low) == 2 * (low // 128)
+    assert search_phrases.PHRASE_SHARE == 16
+    assert [search_phrases.least(n) for n in (0, 40, 10_000, 100_000)] == [2, 2, 512, 4096]
+    for low in (16 * 16, 16 * 64, 16 * 512):
+        assert {search_phrases.least(n) for n in range(low, 2 * low)} == {low // 16}
+        assert search_phrases.least(2 * low) == 2 * (low // 16)
