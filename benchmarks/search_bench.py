@@ -250,7 +250,7 @@ def _rank_in_node(public: Path, query: Query) -> int | None:
 @functools.cache
 def _doc_urls(public: Path) -> list[str]:
     urls: list[str] = []
-    for path in sorted((public / "search" / "data" / "f").glob("*-0.js"), key=lambda p: int(p.stem.split("-")[0])):
+    for path in sorted((public / "search" / "data" / "f").rglob("*-0.js"), key=lambda p: int(p.stem.split("-")[0])):
         text = path.read_text(encoding="utf-8")
         urls.append(json.loads(text[text.index(",") + 1:-3])["u"])
     return urls
