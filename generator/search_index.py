@@ -20,9 +20,8 @@ import json
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from itertools import accumulate
 
-from generator import search_phrases, segment
+from generator import search_phrases
 from generator.corpus import Article, Corpus
 from generator.output import Staging
 from generator.routes import Urls
@@ -32,8 +31,6 @@ from generator.search_analysis import (
     Joined,
     _varint,
     analysed,
-    occurrences,  # noqa: F401  (the text rules, tested here)
-    varint,  # noqa: F401
 )
 from generator.search_text import CJK_RE, fold, t2s_only, t2s_table
 
@@ -88,11 +85,6 @@ def body_text(article: Article) -> str:
     parts += [f"{p.caption} {p.credit}".strip() for p in article.photos if p.caption not in article.text]
     parts.append(article.byline)
     return "\n".join(part for part in parts if part)
-
-
-def word_starts(folded: str) -> set[int]:
-    """Offsets where a jieba word starts, and the end of the text."""
-    return set(accumulate((len(w) for w in segment.words(folded)), initial=0))
 
 
 def build_index(corpus: Corpus) -> tuple[list[Article], Joined]:

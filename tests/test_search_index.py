@@ -58,7 +58,7 @@ def decode_varints(text: str) -> list[int]:
 
 @pytest.mark.parametrize("value", [0, 1, 31, 32, 1023, 1024, 32767, 32768, 10**9])
 def test_varint_round_trip(value: int) -> None:
-    assert decode_varints(search_index.varint(value).decode()) == [value]
+    assert decode_varints(search_analysis.varint(value).decode()) == [value]
 
 
 def test_key_hash_is_the_same_in_python_and_javascript() -> None:
@@ -110,7 +110,8 @@ def test_phrases_are_runs_of_frequent_triples_with_word_boundaries() -> None:
 def test_occurrences_record_pairs_with_word_boundaries() -> None:
     text = fold("科长张龙贵谈到")
     assert segment.words(text) == ["科长", "张龙贵", "谈到"]  # the premise: 张龙贵 is one word
-    found, triples, whole = search_index.occurrences(text, search_index.word_starts(text))
+    starts = search_phrases.starts(search_phrases.lengths(segment.words(text)))
+    found, triples, whole = search_analysis.occurrences(text, starts)
     # 龙贵 sits at offset 3, inside the word 张龙贵: no word starts there, the word ends with it.
     assert found["龙贵"] == [3 * 4 + 0 * 2 + 1]
     assert found["张龙"] == [2 * 4 + 1 * 2 + 0]

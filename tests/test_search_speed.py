@@ -23,7 +23,8 @@ from generator import search_analysis, search_index, search_phrases, segment
 from generator.corpus import Article, Corpus
 from generator.output import Staging
 from generator.pipeline import load
-from generator.search_index import PERSON_KEY, SECTION_KEY, body_text, document_order, varint
+from generator.search_analysis import varint
+from generator.search_index import PERSON_KEY, SECTION_KEY, body_text, document_order
 from generator.search_text import CJK, UNIT_RE, fold
 
 CJK_RE = re.compile(f"[{CJK}]{{4}}")
