@@ -109,7 +109,7 @@ def shard_name(kind: str, number: int) -> str:
     return f"{kind}/{number // FOLDER}/{number}"
 
 
-def part_name(number: int, part: int) -> str:
+def positions_name(number: int, part: int) -> str:
     """A part of a heavy key's positions: each such key has a folder of its own (a key would need
     FOLDER parts, 8 MB of positions, to overfill it; the largest at 100,000 articles has about 1,200)."""
     return f"px/{number // FOLDER}/{number}/{part}"
@@ -163,7 +163,7 @@ def _write_keys(builder: Joined, files: dict[str, bytes]) -> dict[str, int]:
         if cuts and len(cuts) > 1:
             ends = [offset for _, offset in cuts[1:]] + [len(buffer)]
             for part, ((_, start), end) in enumerate(zip(cuts, ends, strict=True)):
-                name = part_name(heavy, part)
+                name = positions_name(heavy, part)
                 files[name + ".js"] = script(name, buffer[start:end].decode("ascii"))
             positions[bucket][key] = [heavy, [entry for entry, _ in cuts]]
         elif buffer:

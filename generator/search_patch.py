@@ -50,7 +50,7 @@ from generator.search_index import (
     document_order,
     fragment_name,
     key_hash,
-    part_name,
+    positions_name,
     script,
     shard_name,
 )
@@ -338,8 +338,8 @@ def _patch_key(key: str, edits: list[Edit], bucket: int, reader: _Reader, files:
         positions = stored_positions
     else:
         number, entries = stored_positions[0], list(stored_positions[1])  # type: ignore[index]
-        pieces = [reader.text(part_name(number, part)) for part in range(len(entries))]
-        dropped.update(f"{DATA}{part_name(number, part)}.js" for part in range(len(entries)))
+        pieces = [reader.text(positions_name(number, part)) for part in range(len(entries))]
+        dropped.update(f"{DATA}{positions_name(number, part)}.js" for part in range(len(entries)))
         positions = "".join(pieces)
         cuts = list(zip(entries, accumulate(map(len, pieces[:-1]), initial=0), strict=True))
     data = KeyData.parse(postings, positions, cuts)
@@ -363,7 +363,7 @@ def _patch_key(key: str, edits: list[Edit], bucket: int, reader: _Reader, files:
     if number is not None and split and data.cuts and data.positions is not None:
         ends = [offset for _, offset in data.cuts[1:]] + [len(data.positions)]
         for part, ((_, start), end) in enumerate(zip(data.cuts, ends, strict=True)):
-            name = part_name(number, part)
+            name = positions_name(number, part)
             files[name + ".js"] = script(name, data.positions[start:end])
         positions_shard[key] = [number, [entry for entry, _ in data.cuts]]
     elif data.positions:
