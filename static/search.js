@@ -286,39 +286,54 @@
 
   // Documents matching one term: Map doc -> {title, body, whole, chunk}; `allowed` limits them.
   // A term of 4-9 CJK characters (meta.phrases) is first looked up as a phrase key (search_phrases.py):
-  // when the index holds it, its postings are the exact answer; else the positions of its triples
-  // prove it, on the candidates that all its triples' postings leave.
+  // when the index holds it, its postings are the exact answer; else the positions of its cover
+  // triples prove it on the candidates that the triples' postings leave.
   Engine.prototype.term = function (term, meta, allowed) {
     var self = this;
     var phrase = term.units.length >= meta.phrases[0] && term.units.length <= meta.phrases[1] && term.units.every(function (u) { return CJK_CHAR.test(u); });
     return (phrase ? this.postings(term.text, meta) : Promise.resolve(null)).then(function (own) {
-      if (own) return [own];
-      return Promise.all(term.keys.map(function (k) { return self.postings(k.key, meta); })
-        .concat(term.inner.map(function (k) { return self.light(k, meta); })));
-    }).then(function (all) {
-      var hits = new Map();
-      if (all.some(function (l) { return l === null; })) return hits;
-      var lists = all.slice(0, all.length === 1 ? 1 : term.keys.length);
-      if (lists.length === 1) {
-        var p = lists[0];
-        for (var i = 0; i < p.docs.length; i++) {
-          if (allowed && !allowed.has(p.docs[i])) continue;
-          hits.set(p.docs[i], { title: (p.flags[i] & 1) > 0, body: p.body[i], whole: (p.flags[i] & 2) > 0, chunk: p.flags[i] >> 2 });
-        }
-        return hits;
-      }
-      var candidates = all.reduce(function (acc, l) { return l ? intersect(acc, l.docs) : acc; }, lists[0].docs);
-      if (allowed) candidates = candidates.filter(function (d) { return allowed.has(d); });
-      if (!candidates.length) return hits;
-      var want = new Set(candidates);
-      return Promise.all(term.keys.map(function (k, i) { return self.positions(k.key, lists[i], want, meta); }))
-        .then(function (maps) {
-          candidates.forEach(function (doc) {
-            var hit = verify(term.keys, maps.map(function (m) { return m.get(doc); }), meta);
-            if (hit) hits.set(doc, hit);
-          });
-          return hits;
+      if (own) return answer(own, allowed);
+      return Promise.all(term.keys.map(function (k) { return self.postings(k.key, meta); })).then(function (cover) {
+        if (cover.some(function (l) { return l === null; })) return new Map();
+        if (cover.length === 1) return answer(cover[0], allowed);
+        var candidates = cover.reduce(function (acc, l) { return intersect(acc, l.docs); }, cover[0].docs);
+        // The triples between the cover keys cost a shard each and can only drop candidates. When
+        // every document of the rarest cover triple holds the others, the cover keys are one
+        // phrase's documents (a template and its slot), and so, measured, are those triples'.
+        var rarest = Math.min.apply(null, cover.map(function (l) { return l.docs.length; }));
+        var inner = candidates.length < rarest ? term.inner : [];
+        return Promise.all(inner.map(function (k) { return self.light(k, meta); })).then(function (narrowing) {
+          if (narrowing.some(function (l) { return l === null; })) return new Map();
+          candidates = narrowing.reduce(function (acc, l) { return l ? intersect(acc, l.docs) : acc; }, candidates);
+          if (allowed) candidates = candidates.filter(function (d) { return allowed.has(d); });
+          return self.prove(term.keys, cover, candidates, meta);
         });
+      });
+    });
+  };
+
+  // A key's postings are a term's exact answer (a term of two or three units, or a phrase key).
+  function answer(p, allowed) {
+    var hits = new Map();
+    for (var i = 0; i < p.docs.length; i++) {
+      if (allowed && !allowed.has(p.docs[i])) continue;
+      hits.set(p.docs[i], { title: (p.flags[i] & 1) > 0, body: p.body[i], whole: (p.flags[i] & 2) > 0, chunk: p.flags[i] >> 2 });
+    }
+    return hits;
+  }
+
+  // A phrase on its candidates: every cover key's positions, then the documents where they line up.
+  Engine.prototype.prove = function (keys, lists, candidates, meta) {
+    var hits = new Map();
+    if (!candidates.length) return hits;
+    var self = this;
+    var want = new Set(candidates);
+    return Promise.all(keys.map(function (k, i) { return self.positions(k.key, lists[i], want, meta); })).then(function (maps) {
+      candidates.forEach(function (doc) {
+        var hit = verify(keys, maps.map(function (m) { return m.get(doc); }), meta);
+        if (hit) hits.set(doc, hit);
+      });
+      return hits;
     });
   };
 
