@@ -237,12 +237,18 @@
     });
   };
 
+  // A key's entry in its shard: its postings, [number of its own postings file, document count],
+  // or undefined when the index has no such key.
+  Engine.prototype.record = function (key, meta) {
+    return this.get(shardName("k", keyHash(key) % meta.buckets, meta)).then(function (shard) {
+      return Object.prototype.hasOwnProperty.call(shard, key) ? shard[key] : undefined;
+    });
+  };
+
   Engine.prototype.postings = function (key, meta) {
     var self = this;
-    var bucket = keyHash(key) % meta.buckets;
-    return this.get(shardName("k", bucket, meta)).then(function (shard) {
-      var record = Object.prototype.hasOwnProperty.call(shard, key) ? shard[key] : null;
-      if (record === null) return null;
+    return this.record(key, meta).then(function (record) {
+      if (record === undefined) return null;
       if (typeof record === "string") return decodePostings(record);
       return self.get(shardName("kx", record[0], meta)).then(decodePostings);
     });
@@ -251,11 +257,19 @@
   // A key's postings if its shard holds them (no file of their own to load); null if the index has
   // no such key, undefined if they are in a file of their own.
   Engine.prototype.light = function (key, meta) {
-    return this.get(shardName("k", keyHash(key) % meta.buckets, meta)).then(function (shard) {
-      if (!Object.prototype.hasOwnProperty.call(shard, key)) return null;
-      return typeof shard[key] === "string" ? decodePostings(shard[key]) : undefined;
+    return this.record(key, meta).then(function (record) {
+      if (record === undefined) return null;
+      return typeof record === "string" ? decodePostings(record) : undefined;
     });
   };
+
+  // search_phrases.least: the document count from which a triple is frequent, the power of two (2 or
+  // more) at or below 1/16 of the documents. A phrase key is made of frequent triples only.
+  function least(documents) {
+    var line = 2;
+    while (line * 2 <= Math.floor(documents / 16)) line *= 2;
+    return line;
+  }
 
   // Positions of one key for the wanted documents: Map doc -> [title values, body values].
   Engine.prototype.positions = function (key, postings, want, meta) {
@@ -286,39 +300,62 @@
 
   // Documents matching one term: Map doc -> {title, body, whole, chunk}; `allowed` limits them.
   // A term of 4-9 CJK characters (meta.phrases) is first looked up as a phrase key (search_phrases.py):
-  // when the index holds it, its postings are the exact answer; else the positions of its triples
-  // prove it, on the candidates that all its triples' postings leave.
+  // when the index holds it, its postings are the exact answer; else the positions of its cover
+  // triples prove it on the candidates that the triples' postings leave.
   Engine.prototype.term = function (term, meta, allowed) {
     var self = this;
     var phrase = term.units.length >= meta.phrases[0] && term.units.length <= meta.phrases[1] && term.units.every(function (u) { return CJK_CHAR.test(u); });
-    return (phrase ? this.postings(term.text, meta) : Promise.resolve(null)).then(function (own) {
-      if (own) return [own];
-      return Promise.all(term.keys.map(function (k) { return self.postings(k.key, meta); })
-        .concat(term.inner.map(function (k) { return self.light(k, meta); })));
-    }).then(function (all) {
-      var hits = new Map();
-      if (all.some(function (l) { return l === null; })) return hits;
-      var lists = all.slice(0, all.length === 1 ? 1 : term.keys.length);
-      if (lists.length === 1) {
-        var p = lists[0];
-        for (var i = 0; i < p.docs.length; i++) {
-          if (allowed && !allowed.has(p.docs[i])) continue;
-          hits.set(p.docs[i], { title: (p.flags[i] & 1) > 0, body: p.body[i], whole: (p.flags[i] & 2) > 0, chunk: p.flags[i] >> 2 });
-        }
-        return hits;
-      }
-      var candidates = all.reduce(function (acc, l) { return l ? intersect(acc, l.docs) : acc; }, lists[0].docs);
-      if (allowed) candidates = candidates.filter(function (d) { return allowed.has(d); });
-      if (!candidates.length) return hits;
-      var want = new Set(candidates);
-      return Promise.all(term.keys.map(function (k, i) { return self.positions(k.key, lists[i], want, meta); }))
-        .then(function (maps) {
-          candidates.forEach(function (doc) {
-            var hit = verify(term.keys, maps.map(function (m) { return m.get(doc); }), meta);
-            if (hit) hits.set(doc, hit);
-          });
-          return hits;
+    // A term of 7-9 characters is seldom a phrase key: the shards of its cover triples, which prove
+    // it otherwise, come first and say whether it can be one (measured: fewer bytes for such terms).
+    var first = phrase && term.keys.length > 2 ? term.keys : [];
+    return Promise.all(first.map(function (k) { return self.record(k.key, meta); })).then(function (records) {
+      var frequent = records.every(function (r) {
+        return r !== undefined && (typeof r === "string" ? decodePostings(r).docs.length : r[1]) >= least(meta.documents);
+      });
+      return phrase && frequent ? self.postings(term.text, meta) : null;
+    }).then(function (own) {
+      if (own) return answer(own, allowed);
+      return Promise.all(term.keys.map(function (k) { return self.postings(k.key, meta); })).then(function (cover) {
+        if (cover.some(function (l) { return l === null; })) return new Map();
+        if (cover.length === 1) return answer(cover[0], allowed);
+        var candidates = cover.reduce(function (acc, l) { return intersect(acc, l.docs); }, cover[0].docs);
+        // The triples between the cover keys cost a shard each and can only drop candidates. When
+        // every document of the rarest cover triple holds the others, the cover keys are one
+        // phrase's documents (a template and its slot), and so, measured, are those triples'.
+        var rarest = Math.min.apply(null, cover.map(function (l) { return l.docs.length; }));
+        var inner = candidates.length && candidates.length < rarest ? term.inner : [];
+        return Promise.all(inner.map(function (k) { return self.light(k, meta); })).then(function (narrowing) {
+          if (narrowing.some(function (l) { return l === null; })) return new Map();
+          candidates = narrowing.reduce(function (acc, l) { return l ? intersect(acc, l.docs) : acc; }, candidates);
+          if (allowed) candidates = candidates.filter(function (d) { return allowed.has(d); });
+          return self.prove(term.keys, cover, candidates, meta);
         });
+      });
+    });
+  };
+
+  // A key's postings are a term's exact answer (a term of two or three units, or a phrase key).
+  function answer(p, allowed) {
+    var hits = new Map();
+    for (var i = 0; i < p.docs.length; i++) {
+      if (allowed && !allowed.has(p.docs[i])) continue;
+      hits.set(p.docs[i], { title: (p.flags[i] & 1) > 0, body: p.body[i], whole: (p.flags[i] & 2) > 0, chunk: p.flags[i] >> 2 });
+    }
+    return hits;
+  }
+
+  // A phrase on its candidates: every cover key's positions, then the documents where they line up.
+  Engine.prototype.prove = function (keys, lists, candidates, meta) {
+    var hits = new Map();
+    if (!candidates.length) return hits;
+    var self = this;
+    var want = new Set(candidates);
+    return Promise.all(keys.map(function (k, i) { return self.positions(k.key, lists[i], want, meta); })).then(function (maps) {
+      candidates.forEach(function (doc) {
+        var hit = verify(keys, maps.map(function (m) { return m.get(doc); }), meta);
+        if (hit) hits.set(doc, hit);
+      });
+      return hits;
     });
   };
 
@@ -711,7 +748,7 @@
 
   var engine = {
     fold: fold, terms: terms, coverKeys: coverKeys, innerTriples: innerTriples, keyHash: keyHash, decodePostings: decodePostings,
-    decodePositions: decodePositions, Engine: Engine, marks: marks, snippet: snippet, foldFragment: foldFragment,
+    decodePositions: decodePositions, least: least, Engine: Engine, marks: marks, snippet: snippet, foldFragment: foldFragment,
     PER_PAGE: PER_PAGE, fragmentName: fragmentName,
   };
   if (typeof module !== "undefined" && module.exports) module.exports = engine;

@@ -1,5 +1,6 @@
 // Runs the page's search engine (static/search.js) in node against a built index.
 // usage: node search_harness.js DATA_DIR < queries.jsonl > results.jsonl
+// SEARCH_JS names another script with the same engine (the page's static/search.min.js).
 // Each input line: {"q": "...", "options": {...}}; each output line: {total, docs, terms, message, bytes}.
 // With "fragments": true on the input line, the fragments of the first page of hits are loaded too
 // (as the page shows them) and their titles returned.
@@ -7,7 +8,7 @@
 const fs = require("fs");
 const path = require("path");
 const vm = require("vm");
-const engine = require(path.join(__dirname, "..", "static", "search.js"));
+const engine = require(path.resolve(process.env.SEARCH_JS || path.join(__dirname, "..", "static", "search.js")));
 
 const dir = process.argv[2];
 function makeLoader(seen) {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,12 +57,15 @@ def write_index(site: Path, out: Path) -> Path:
     return out / search_index.DATA
 
 
-def query(data: Path, queries: list[str | tuple[str, dict[str, str]]]) -> list[dict[str, Any]]:
-    """Runs static/search.js in node over the index; one result per query, in order."""
+def query(data: Path, queries: list[str | tuple[str, dict[str, str]]],
+          script: Path | None = None) -> list[dict[str, Any]]:
+    """Runs static/search.js (or `script`, the same engine) in node over the index; one result per
+    query, in order."""
     lines = []
     for item in queries:
         q, options = (item, {}) if isinstance(item, str) else item
         lines.append(json.dumps({"q": q, "options": options}, ensure_ascii=False))
+    env = {**os.environ, "SEARCH_JS": str(script)} if script else None
     done = subprocess.run(["node", str(HARNESS), str(data)], input="\n".join(lines) + "\n",
-                          capture_output=True, text=True, check=True, timeout=120)
+                          capture_output=True, text=True, check=True, timeout=120, env=env)
     return [json.loads(line) for line in done.stdout.splitlines()]
