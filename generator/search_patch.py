@@ -18,10 +18,17 @@ in the state with the count that made them frequent (`least`): they stay the sam
 edit takes a triple's document count across `least`, or new documents move `least` itself, and then
 other documents' phrase keys change too.
 
+A new byline name is a new word in jieba's dictionary, which changes the tokens, so the whole-word
+flags and phrase-key boundaries, of the texts that hold it and of no other (the dictionary's total is
+kept fixed: generator/segment.py). The state keeps the dictionary's words; the documents whose folded
+text holds a word added, removed or given another frequency since are patched like edited ones, their
+old entries made again with the old dictionary where their old text holds such a word.
+
 Whenever the patch cannot be shown to give exactly what a cold build gives (more than MAX_EDITED ids
-change: an article removed or added before the newest issue, or given another date; a key becomes
-heavy or light, the shard count changes, the frequent triples change, the code, site or dictionary
-changed, a file is not what the manifest says), the index is made again as a whole (search_index.write).
+change: an article removed or added before the newest issue, or given another date, or a changed
+dictionary word held by many texts; a key becomes heavy or light, the shard count changes, the
+frequent triples change, the code, site or the dictionary's total changed, a file is not what the
+manifest says), the index is made again as a whole (search_index.write).
 """
 
 from __future__ import annotations
