@@ -202,13 +202,16 @@ def patch(corpus: Corpus, staging: Staging, output: Path, state: State | None, w
     written = {DATA + name: data for name, data in files.items()}
     # Staging.fresh for every file kept, at C speed: there are hundreds of thousands at 100,000 articles.
     # The files keep the manifest's order (rewritten ones too), so that a build that gives the same
-    # files gives the same digest.
+    # files gives the same digest. files_now follows them: a copy of the search files' keys costs
+    # less than picking them out of the staging's (which hold every page's too).
     staging.keys.update(previous)
+    files_now = dict(previous)
     for url in dropped - written.keys():
         staging.keys.pop(url, None)
+        files_now.pop(url, None)
     for url in sorted(written):
         staging.write(url, written[url])
-    files_now = {url: k for url, k in staging.keys.items() if url.startswith(DATA)}
+        files_now[url] = staging.keys[url]
     return State(wanted, words, docs, filters, manifest(files_now), light, buckets, vocabulary, state.least,
                  state.frequent)
 
