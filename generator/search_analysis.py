@@ -433,12 +433,13 @@ def _cut_with(segmenter: segment.Segmenter) -> Cut:
     return cut
 
 
-def contributions(texts: Sequence[tuple[str, str]], frequent: Collection[str]
+def contributions(texts: Sequence[tuple[str, str]], frequent: Collection[str], cut: Cut | None = None
                   ) -> tuple[list[dict[str, tuple[str, str | None]]], set[str]]:
     """What each document (title, body) adds to each key on its own, phrase keys made of the
     archive's `frequent` triples included: (its postings entry without the id delta, its positions
-    entry or None), as text; and the characters of their folded texts."""
-    cut = _cut_with(segment.current())
+    entry or None), as text; and the characters of their folded texts. Cut into words by `cut`,
+    else by the configured segmenter."""
+    cut = cut or _cut_with(segment.current())
     entries: list[dict[str, tuple[str, str | None]]] = []
     vocabulary: set[str] = set()
     for text in texts:

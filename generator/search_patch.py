@@ -18,10 +18,17 @@ in the state with the count that made them frequent (`least`): they stay the sam
 edit takes a triple's document count across `least`, or new documents move `least` itself, and then
 other documents' phrase keys change too.
 
+A new byline name is a new word in jieba's dictionary, which changes the tokens, so the whole-word
+flags and phrase-key boundaries, of the texts that hold it and of no other (the dictionary's total is
+kept fixed: generator/segment.py). The state keeps the dictionary's words; the documents whose folded
+text holds a word added, removed or given another frequency since are patched like edited ones, their
+old entries made again with the old dictionary where their old text holds such a word.
+
 Whenever the patch cannot be shown to give exactly what a cold build gives (more than MAX_EDITED ids
-change: an article removed or added before the newest issue, or given another date; a key becomes
-heavy or light, the shard count changes, the frequent triples change, the code, site or dictionary
-changed, a file is not what the manifest says), the index is made again as a whole (search_index.write).
+change: an article removed or added before the newest issue, or given another date, or a changed
+dictionary word held by many texts; a key becomes heavy or light, the shard count changes, the
+frequent triples change, the code, site or the dictionary's total changed, a file is not what the
+manifest says), the index is made again as a whole (search_index.write).
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ import os
 import pickle
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate
@@ -55,7 +63,7 @@ from generator.search_index import (
     shard_name,
 )
 from generator.search_postings import KeyData, Mismatch
-from generator.search_text import CJK_RE, fold, t2s_table
+from generator.search_text import CJK_RE, fold, t2s_table, unfolded
 
 STATE = "search-state.pickle"
 MAX_EDITED = 32  # documents; past this a whole index is about as quick and far simpler
@@ -68,7 +76,8 @@ Edit = tuple[int, "Contribution | None", "Contribution | None"]
 class State:
     """What the search files of the last build were made from, beyond the files themselves."""
 
-    setting: str  # code, site, dictionary, sizes: any change and the index is made whole
+    setting: str  # code, site, the dictionary's total, sizes: any change and the index is made whole
+    words: tuple[tuple[str, int], ...]  # the user dictionary (segment.UserDictionary.words)
     docs: list[tuple[str, str, str]]  # per id: (digest, slug, date) of the article
     filters: list[tuple[str, ...]]  # per id: the section and person keys it is in
     files: str  # manifest(): the hash of every file under search/data/, in the manifest's order
@@ -81,7 +90,7 @@ class State:
 
 def setting(site_key: str) -> str:
     segmenter = segment.current()
-    return make_key(site_key, segmenter.dictionary.fingerprint, segmenter.engine_name,
+    return make_key(site_key, segment.VERSION, segmenter.dictionary.total, segmenter.engine_name,
                     search_index.HEAVY, search_index.SHARD_TARGET, search_index.FOLDER, search_analysis.VERSION)
 
 
@@ -122,8 +131,9 @@ def update(corpus: Corpus, staging: Staging, output: Path, folder: Path, site_ke
         stats = search_index.write(corpus, staging)
         files = {url: k for url, k in staging.keys.items() if url.startswith(DATA)}
         articles = document_order(corpus)
-        state = State(wanted, describe(articles), [filter_keys(a) for a in articles], manifest(files), stats.light,
-                      stats.buckets, frozenset(stats.vocabulary & targets()), stats.least, stats.frequent)
+        state = State(wanted, segment.current().dictionary.words, describe(articles),
+                      [filter_keys(a) for a in articles], manifest(files), stats.light, stats.buckets,
+                      frozenset(stats.vocabulary & targets()), stats.least, stats.frequent)
     save(folder, state)
 
 
@@ -157,6 +167,15 @@ def patch(corpus: Corpus, staging: Staging, output: Path, state: State | None, w
     # last ids (a new newest issue takes the next ones); anywhere else, too many ids move.
     edited = [i for i, (now, before) in enumerate(zip(docs, state.docs, strict=False)) if now != before]
     edited += range(min(len(docs), len(state.docs)), max(len(docs), len(state.docs)))
+    # A word added to the dictionary (a new byline name) or taken from it changes the tokens of the
+    # texts that hold it, and only of those (the total is the same: see generator.segment).
+    words = segment.current().dictionary.words
+    changed = segment.UserDictionary(state.words).changed(segment.UserDictionary(words))
+    holds = _finder(changed)
+    if holds is not None and len(edited) <= MAX_EDITED:
+        skip = set(edited)
+        edited = sorted(skip.union(doc for doc, article in enumerate(articles[:len(state.docs)])
+                                   if doc not in skip and holds(article.title, body_text(article))))
     if len(edited) > MAX_EDITED:
         return None
     if manifest(previous) != state.files:
@@ -167,7 +186,7 @@ def patch(corpus: Corpus, staging: Staging, output: Path, state: State | None, w
             filters[doc] = filter_keys(articles[doc])
     reader = _Reader(output, previous)
     try:
-        files, dropped, light, vocabulary = _patched(corpus, articles, edited, state, reader)
+        files, dropped, light, vocabulary = _patched(corpus, articles, edited, state, reader, holds)
     except Mismatch:
         for url in reader.damaged:  # not what the manifest says: the whole index must write it again
             staging.previous.pop(url, None)
@@ -183,14 +202,18 @@ def patch(corpus: Corpus, staging: Staging, output: Path, state: State | None, w
     written = {DATA + name: data for name, data in files.items()}
     # Staging.fresh for every file kept, at C speed: there are hundreds of thousands at 100,000 articles.
     # The files keep the manifest's order (rewritten ones too), so that a build that gives the same
-    # files gives the same digest.
+    # files gives the same digest. files_now follows them: a copy of the search files' keys costs
+    # less than picking them out of the staging's (which hold every page's too).
     staging.keys.update(previous)
+    files_now = dict(previous)
     for url in dropped - written.keys():
         staging.keys.pop(url, None)
+        files_now.pop(url, None)
     for url in sorted(written):
         staging.write(url, written[url])
-    files_now = {url: k for url, k in staging.keys.items() if url.startswith(DATA)}
-    return State(wanted, docs, filters, manifest(files_now), light, buckets, vocabulary, state.least, state.frequent)
+        files_now[url] = staging.keys[url]
+    return State(wanted, words, docs, filters, manifest(files_now), light, buckets, vocabulary, state.least,
+                 state.frequent)
 
 
 def _buckets(light: int) -> int:
@@ -255,13 +278,39 @@ class _Reader:
         return title, "".join(text[:search_index.CHUNK] for text in texts[:-1]) + texts[-1]
 
 
+def _finder(words: frozenset[str]) -> Callable[[str, str], bool] | None:
+    """Whether a text (title, body) holds one of `words` once folded; None when none can."""
+    patterns = [pattern.pattern for pattern in map(unfolded, sorted(words)) if pattern is not None]
+    if not patterns:
+        return None
+    search = re.compile("|".join(patterns)).search
+
+    def holds(title: str, body: str) -> bool:
+        return bool(search(title) or search(body))
+    return holds
+
+
+def _cutting(dictionary: segment.UserDictionary) -> Callable[[str], list[str]]:
+    """Words as search_analysis cuts them, with another dictionary than the configured one."""
+    engine = segment.make_engine(dictionary, segment.current().engine_name)
+
+    def cut(text: str) -> list[str]:
+        return engine.cut(text) if text else []
+    return cut
+
+
 def _patched(corpus: Corpus, articles: list[Article], edited: list[int], state: State,
-             reader: _Reader) -> tuple[dict[str, bytes], set[str], int, frozenset[str]]:
+             reader: _Reader, holds: Callable[[str, str], bool] | None
+             ) -> tuple[dict[str, bytes], set[str], int, frozenset[str]]:
     """The files that change (by name under search/data/), the urls that go, the new light total
     and 繁→简 vocabulary."""
     existing = [doc for doc in edited if doc < len(state.docs)]
     remaining = [doc for doc in edited if doc < len(articles)]
-    old, old_vocabulary = search_analysis.contributions([reader.document(doc) for doc in existing], state.frequent)
+    old_texts = [reader.document(doc) for doc in existing]
+    cut = None  # the old texts were cut with the old dictionary: it differs only where they hold a changed word
+    if holds is not None and any(holds(*text) for text in old_texts):
+        cut = _cutting(segment.UserDictionary(state.words))
+    old, old_vocabulary = search_analysis.contributions(old_texts, state.frequent, cut)
     new, new_vocabulary = search_analysis.contributions(
         [(articles[doc].title, body_text(articles[doc])) for doc in remaining], state.frequent)
     was_in = dict(zip(existing, old, strict=True))

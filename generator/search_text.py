@@ -60,6 +60,27 @@ def fold(text: str) -> str:
     return text.translate(_translation())
 
 
+def unfolded(folded: str) -> re.Pattern[str] | None:
+    """What matches, in text as written, where fold() of the text holds `folded`; None if fold()
+    can never give it (an upper-case letter, a traditional character)."""
+    classes = []
+    for char in folded:
+        matching = [*_sources().get(char, ()), *([char] if fold(char) == char else [])]
+        if not matching:
+            return None
+        classes.append("[" + "".join(re.escape(c) for c in matching) + "]")
+    return re.compile("".join(classes))
+
+
+@cache
+def _sources() -> dict[str, list[str]]:
+    """fold() backwards: each character that other characters fold to, and those characters."""
+    sources: dict[str, list[str]] = {}
+    for code, target in _translation().items():
+        sources.setdefault(target, []).append(chr(code))
+    return sources
+
+
 @cache
 def _t2s_translation() -> dict[int, str]:
     return {ord(k): v for k, v in t2s_table().items()}
