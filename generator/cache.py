@@ -18,9 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.corpus import Article
+
+if TYPE_CHECKING:
+    from generator.depends import Reach
 
 GENERATOR = Path(__file__).resolve().parent
 FORMAT = 4  # bump when the cache layout changes
@@ -162,6 +165,7 @@ class Manifest:
     frame: str = ""
     articles: dict[str, tuple[str, str]] = field(default_factory=dict)
     related: str = ""
+    reach: Reach | None = None  # which pages hold which articles (depends.py)
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         # a record pickled by an earlier version lacks the newer fields: they take their defaults
