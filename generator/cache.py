@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 import os
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
@@ -167,9 +167,35 @@ class Manifest:
     related: str = ""
     reach: Reach | None = None  # which pages hold which articles (depends.py)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # a large archive's record holds a million files: as a few long strings (a tuple of columns)
+        # it is written in a fifth and read in half the time of a dict pickled entry by entry
+        state = dict(self.__dict__)
+        state["files"] = (_joined(self.files), _joined(self.files.values()))
+        state["pages"] = (_joined(self.pages),)
+        state["articles"] = (_joined(self.articles), *(_joined(entry[i] for entry in self.articles.values())
+                                                       for i in (0, 1)))
+        return state
+
     def __setstate__(self, state: dict[str, Any]) -> None:
         # a record pickled by an earlier version lacks the newer fields: they take their defaults
         self.__dict__.update(Manifest().__dict__, **state)
+        if isinstance(self.files, tuple):
+            self.files = dict(zip(*_split(self.files), strict=True))
+        if isinstance(self.pages, tuple):
+            self.pages = _split(self.pages)[0]
+        if isinstance(self.articles, tuple):
+            sources, digests, outlines = _split(self.articles)
+            self.articles = dict(zip(sources, zip(digests, outlines, strict=True), strict=True))
+
+
+def _joined(texts: Iterable[str]) -> str:
+    """Texts joined by NUL (no path, URL or key holds one, nor is empty: so the join is undone exactly)."""
+    return "\0".join(texts)
+
+
+def _split(columns: tuple[str, ...]) -> list[list[str]]:
+    return [column.split("\0") if column else [] for column in columns]
 
 
 def _by_month(articles: dict[str, tuple[tuple[int, int], Article]]
