@@ -78,16 +78,24 @@ class Cache:
 
     def save_articles(self, articles: dict[str, tuple[tuple[int, int], Article]],
                       previous: dict[str, tuple[tuple[int, int], Article]]) -> None:
-        """Rewrite the month files whose entries differ from `previous`; remove emptied ones."""
-        months = _by_month(articles)
-        before = _by_month(previous)
+        """Rewrite the month files holding an entry that differs from `previous`; remove emptied ones."""
+        touched = {_month(entry) for path, entry in articles.items() if previous.get(path) != entry}
+        touched.update(_month(entry) for path, entry in previous.items() if path not in articles)
+        if not touched:
+            return
+        months: dict[tuple[int, int], dict[str, tuple[tuple[int, int], Article]]] = {month: {} for month in touched}
+        for path, entry in articles.items():
+            entries = months.get(_month(entry))
+            if entries is not None:
+                entries[path] = entry
         (self.folder / "articles").mkdir(parents=True, exist_ok=True)
         for (year, month), entries in months.items():
-            if before.get((year, month)) != entries:
-                self._save_month(f"{year:04d}-{month:02d}", entries)
-        for year, month in before.keys() - months.keys():
-            (self.folder / "articles" / f"{year:04d}-{month:02d}.pickle").unlink(missing_ok=True)
-            self._drop_bodies(f"{year:04d}-{month:02d}", keep="")
+            name = f"{year:04d}-{month:02d}"
+            if entries:
+                self._save_month(name, entries)
+            else:
+                (self.folder / "articles" / f"{name}.pickle").unlink(missing_ok=True)
+                self._drop_bodies(name, keep="")
 
     def _bodies(self, month: str, token: bytes) -> str:
         # absolute: the articles read their bodies from it wherever the build was started
@@ -198,14 +206,10 @@ def _split(columns: tuple[str, ...]) -> list[list[str]]:
     return [column.split("\0") if column else [] for column in columns]
 
 
-def _by_month(articles: dict[str, tuple[tuple[int, int], Article]]
-              ) -> dict[tuple[int, int], dict[str, tuple[tuple[int, int], Article]]]:
-    # (year, month), not strftime: a hundred thousand articles are grouped twice on every edit
-    months: dict[tuple[int, int], dict[str, tuple[tuple[int, int], Article]]] = {}
-    for path, entry in articles.items():
-        date = entry[1].date
-        months.setdefault((date.year, date.month), {})[path] = entry
-    return months
+def _month(entry: tuple[tuple[int, int], Article]) -> tuple[int, int]:
+    # (year, month), not strftime: a hundred thousand articles are looked at on every edit
+    date = entry[1].date
+    return date.year, date.month
 
 
 def _holds(token: bytes, path: object, expected: str) -> bool:
