@@ -18,7 +18,7 @@ import os
 import pickle
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -115,12 +115,12 @@ def _text(article: Article) -> str:
     return f"{article.title}\n{article.title}\n{article.text}"
 
 
-def related_cached(corpus: Corpus, folder: Path) -> dict[str, tuple[Article, ...]]:
+def related_cached(corpus: Corpus, folder: Path) -> Related:
     """related(corpus), reusing what an earlier build computed, with exactly the same result."""
     return related_changes(corpus, folder)[0]
 
 
-Related = dict[str, tuple[Article, ...]]
+Related = Mapping[str, tuple[Article, ...]]
 
 
 def related_changes(corpus: Corpus, folder: Path, since: str = "") -> tuple[Related, set[str] | None, str]:
@@ -201,10 +201,26 @@ def _positions(old_urls: list[str], urls: list[str]) -> list[int]:
     return [now.get(url, -1) for url in old_urls]
 
 
-def _articles(corpus: Corpus, urls: list[str], result: Any) -> dict[str, tuple[Article, ...]]:
-    articles = corpus.articles
-    return {url: tuple(articles[other] for other in others if other >= 0)
-            for url, others in zip(urls, np.asarray(result).tolist(), strict=True)}
+def _articles(corpus: Corpus, urls: list[str], result: Any) -> Related:
+    return _Related(corpus.articles, urls, np.asarray(result))
+
+
+class _Related(Mapping[str, tuple[Article, ...]]):
+    """相关报道 by article URL, each made when looked up: an edit makes the pages of a few articles."""
+
+    def __init__(self, articles: tuple[Article, ...], urls: list[str], result: Any) -> None:
+        self._articles, self._urls, self._result = articles, urls, result
+        self._rows = {url: number for number, url in enumerate(urls)}
+
+    def __getitem__(self, url: str) -> tuple[Article, ...]:
+        articles = self._articles
+        return tuple(articles[other] for other in self._result[self._rows[url]].tolist() if other >= 0)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._urls)
+
+    def __len__(self) -> int:
+        return len(self._urls)
 
 
 def _vectors(articles: list[Article]) -> Iterator[dict[str, float]]:
