@@ -7,6 +7,10 @@ articles' front matter and paths, the configuration and the byline slugs. So whe
 all of that as it was (its outline, below) and changes only article bodies, the pages whose key can
 change are exactly those whose context reaches an edited article, or whose 相关报道 moved: every
 other page keeps the key the last build recorded for it.
+
+Which pages those are is recorded when every page is keyed (Reach, kept in the build's manifest), so
+an edit neither plans nor walks the pages it does not reach: it makes only the groups of pages
+(routes.groups) that hold the edited articles.
 """
 
 from __future__ import annotations

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from generator import depends, pipeline
 from generator.cache import Manifest
@@ -87,3 +92,30 @@ def test_only_dataclasses_declared_free_of_articles_are_skipped(tmp_path: Path) 
     numbers = {id(a): 0}
     assert depends.held({"x": [Loose((1, a))]}, numbers, {}) == {0}  # declared `object`: looked into
     assert a.people and depends.held({"people": [(person, "slug") for person in a.people]}, numbers, {}) == set()
+
+
+def test_an_edit_makes_only_the_groups_of_pages_that_hold_the_article(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    files = {f"content/2022/12/{day}/{slug}.md": article(title, body="正文。")
+             for day, slug, title in (("09", "a", "甲"), ("09", "b", "乙"), ("10", "c", "丙"), ("10", "d", "丁"))}
+    site = write_site(tmp_path / "site", files)
+    pipeline.build(site, site / "public")
+    made: list[str] = []
+    planned = pipeline.groups
+
+    def counted(*args: Any) -> list[Callable[[], list[Page]]]:
+        return [partial(_made, make, made) for make in planned(*args)]
+
+    monkeypatch.setattr(pipeline, "groups", counted)
+    (site / "content/2022/12/09/a.md").write_text(article("甲", body="改过的正文。"))
+    pipeline.build(site, site / "public")
+    assert "2022/12/09/a.html" in made and "2022/12/09/index.html" in made
+    assert not any(url.startswith("2022/12/10/") for url in made) and "index.html" not in made  # the other issue
+    assert "people/index.html" not in made and "search/index.html" not in made
+    assert "改过的正文" in (site / "public/2022/12/09/a.html").read_text()
+
+
+def _made(make: Callable[[], list[Page]], made: list[str]) -> list[Page]:
+    pages = make()
+    made += [page.url for page in pages]
+    return pages
