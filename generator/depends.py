@@ -7,6 +7,10 @@ articles' front matter and paths, the configuration and the byline slugs. So whe
 all of that as it was (its outline, below) and changes only article bodies, the pages whose key can
 change are exactly those whose context reaches an edited article, or whose 相关报道 moved: every
 other page keeps the key the last build recorded for it.
+
+Which pages those are is recorded when every page is keyed (Reach, kept in the build's manifest), so
+an edit neither plans nor walks the pages it does not reach: it makes only the groups of pages
+(routes.groups) that hold the edited articles.
 """
 
 from __future__ import annotations
@@ -15,11 +19,16 @@ import dataclasses
 import datetime as dt
 import types
 import typing
+from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from generator.cache import key
 from generator.corpus import Article
+from generator.routes import Page
 
 # everything an article is apart from its body (and the digest that stands for the body)
 _OUTLINE = attrgetter(*(f.name for f in dataclasses.fields(Article) if f.name not in ("body", "digest")))
@@ -83,46 +92,103 @@ def _free_hint(hint: Any) -> bool:
     return False
 
 
-def touches(value: Any, changed: set[int], memo: dict[int, bool]) -> bool:
-    """Whether `value` (a page's context) holds, at any depth, one of the articles in `changed` (by id).
+EVERY = -1  # in a page's held articles: it holds something the walk does not know, so every edit reaches it
+_NONE: frozenset[int] = frozenset()
 
-    Walks at least all that cache.signature does; anything it does not know counts as touched.
-    Shared objects are visited once, through `memo` (by id: they live as long as the pages do).
-    Every page is walked on every edit, so the leaves (articles, scalars) are checked in the loop.
+
+def held(value: Any, numbers: dict[int, int], memo: dict[int, frozenset[int]]) -> frozenset[int]:
+    """The articles `value` (a page's context) holds at any depth, by their number in `numbers` (keyed
+    by id); EVERY for anything it does not know, or an article that is not numbered.
+
+    Walks at least all that cache.signature does. Shared objects are visited once, through `memo`
+    (by id: they live as long as the pages do).
     """
     kind = type(value)
     if kind is Article:
-        return id(value) in changed
+        return frozenset((numbers.get(id(value), EVERY),))
     if kind in _SCALARS:
-        return False
+        return _NONE
     if kind is dict:
-        return _any(value.values(), changed, memo)
+        return _union(value.values(), numbers, memo)
     shared = kind is not tuple and kind is not list or len(value) > 4
     if shared:
         found = memo.get(id(value))
         if found is not None:
             return found
     if kind is tuple or kind is list:
-        found = _any(value, changed, memo)
+        found = _union(value, numbers, memo)
     elif dataclasses.is_dataclass(value) and not isinstance(value, type):
         if _free(kind):
-            return False
+            return _NONE
         if kind not in _FIELDS:
             _FIELDS[kind] = attrgetter(*[f.name for f in dataclasses.fields(kind)] * 2)  # a tuple even for one
-        found = _any(_FIELDS[kind](value), changed, memo)
+        found = _union(_FIELDS[kind](value), numbers, memo)
     else:
-        return not isinstance(value, str | int | float | bool)  # a subclass, such as an enum's member
+        return _NONE if isinstance(value, str | int | float | bool) else frozenset((EVERY,))  # e.g. an enum's member
     if shared:
         memo[id(value)] = found
     return found
 
 
-def _any(items: Any, changed: set[int], memo: dict[int, bool]) -> bool:
+def _union(items: Any, numbers: dict[int, int], memo: dict[int, frozenset[int]]) -> frozenset[int]:
+    found: set[int] = set()
     for item in items:
         kind = type(item)
         if kind is Article:
-            if id(item) in changed:
-                return True
-        elif kind not in _SCALARS and touches(item, changed, memo):
-            return True
-    return False
+            found.add(numbers.get(id(item), EVERY))
+        elif kind not in _SCALARS:
+            found.update(held(item, numbers, memo))
+    return frozenset(found)
+
+
+Ints = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Which pages hold which articles: per page of the plan (in its order), the group of routes.groups
+    that makes it, and the numbers of the articles (in the corpus's order) its context holds.
+
+    Recorded with the pages, so that an edit to articles' bodies finds the pages it reaches, and makes
+    only their groups, without walking every page's context. It stays true while the articles' outlines
+    and the pages' frame stay the same (edited() tells), but for the pages whose 相关报道 moved,
+    which are walked again (updated()).
+    """
+
+    groups: Ints  # per page
+    offsets: Ints  # per page and one: its articles are articles[offsets[i]:offsets[i + 1]]
+    articles: Ints
+
+    @classmethod
+    def of(cls, pages: list[Page], groups: list[int], articles: tuple[Article, ...]) -> Reach:
+        numbers = {id(article): number for number, article in enumerate(articles)}
+        memo: dict[int, frozenset[int]] = {}
+        rows = [sorted(held(page.context, numbers, memo)) for page in pages]
+        return cls(np.array(groups, dtype=np.int64), _offsets(rows),
+                   np.fromiter((n for row in rows for n in row), dtype=np.int64))
+
+    def holding(self, numbers: list[int]) -> list[int]:
+        """The pages that hold any of these articles, or something unknown (EVERY)."""
+        places = np.flatnonzero(np.isin(self.articles, np.array([*numbers, EVERY], dtype=np.int64)))
+        return sorted(set((np.searchsorted(self.offsets, places, side="right") - 1).tolist()))
+
+    def first(self, group: int) -> int:
+        """The number of the group's first page (the groups run in the plan's order)."""
+        return int(np.searchsorted(self.groups, group, side="left"))
+
+    def updated(self, pages: dict[int, Page], articles: tuple[Article, ...]) -> Reach:
+        """The record with the pages numbered in `pages` walked again (their 相关报道 moved)."""
+        if not pages:
+            return self
+        numbers = {id(article): number for number, article in enumerate(articles)}
+        memo: dict[int, frozenset[int]] = {}
+        rows = [self.articles[self.offsets[i]:self.offsets[i + 1]] for i in range(len(self.groups))]
+        for index, page in pages.items():
+            rows[index] = np.array(sorted(held(page.context, numbers, memo)), dtype=np.int64)
+        return Reach(self.groups, _offsets(rows), np.concatenate(rows) if rows else self.articles)
+
+
+def _offsets(rows: Any) -> Ints:
+    offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum([len(row) for row in rows], out=offsets[1:])
+    return offsets

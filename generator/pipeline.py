@@ -26,7 +26,7 @@ from generator.errors import ContentError
 from generator.output import Staging, staged
 from generator.reader import read_content, scan
 from generator.render import PROJECT, environment, render_page, template_keys
-from generator.routes import Page, plan
+from generator.routes import Group, Page, groups
 from generator.slugs import person_slug, unique_slugs
 
 PARALLEL_FROM = 400  # below this many pages, starting workers costs more than it saves
@@ -106,13 +106,13 @@ def _build(site: Path, output: Path, site_key: str, cache: Cache, corpus: Corpus
             # nothing they are made from changed and the output still holds them all
             for url in manifest.pages:
                 staging.fresh(url, previous[url])
-            made, articles, related_name = manifest.pages, manifest.articles, manifest.related
+            made, articles, related_name, reach = manifest.pages, manifest.articles, manifest.related, manifest.reach
             report.pages = sum(url.endswith(".html") for url in made)
             report.timed("render", started)
         else:
             articles = depends.record(corpus.articles, manifest.articles)
             edited = depends.edited(corpus.articles, articles, manifest.articles) if frame == manifest.frame else None
-            made, related_name = _pages_and_feeds(site, corpus, templates, site_key, cache, staging, report,
+            made, related_name, reach = _pages_and_feeds(site, corpus, templates, site_key, cache, staging, report,
                                                   progress, manifest, edited)
         started = time.perf_counter()
         staging.write("robots.txt", feeds.robots(corpus.config))
@@ -121,9 +121,9 @@ def _build(site: Path, output: Path, site_key: str, cache: Cache, corpus: Corpus
         report.written, report.reused = staging.written, staging.reused
     segment.flush()
     record = Manifest(str(output.resolve()), staging.keys, manifest.folders if staging.folders is None
-                      else staging.folders, pages_from, made, frame, articles, related_name)
+                      else staging.folders, pages_from, made, frame, articles, related_name, reach)
     if (staging.folders is not None or pages_from != manifest.pages_from or record.output != manifest.output
-            or staging.keys != manifest.files or related_name != manifest.related):
+            or staging.keys != manifest.files or related_name != manifest.related or reach is not manifest.reach):
         cache.save_manifest(output, record)
     cache.save_search_key(search_inputs)  # only once the output holds that index
     report.timed("write", started)
@@ -132,11 +132,12 @@ def _build(site: Path, output: Path, site_key: str, cache: Cache, corpus: Corpus
 
 def _pages_and_feeds(site: Path, corpus: Corpus, templates: dict[str, str], site_key: str, cache: Cache,
                      staging: Staging, report: Report, progress: Progress | None, manifest: Manifest,
-                     edited: set[int] | None) -> tuple[list[str], str]:
+                     edited: set[int] | None) -> tuple[list[str], str, depends.Reach]:
     """Plan every page and feed and key them (of the pages, only those an edit reaches when `edited`
     holds the ids of the articles whose body alone changed); render and write those whose key changed.
 
-    Returns their URLs and the name of the 相关报道 result they were made from.
+    Returns their URLs, the name of the 相关报道 result they were made from and the record of which
+    pages hold which articles.
     """
     started = time.perf_counter()
     try:
@@ -148,26 +149,40 @@ def _pages_and_feeds(site: Path, corpus: Corpus, templates: dict[str, str], site
     # most of the parent's memory; most pages of an incremental build are never rendered
     memo: dict[int, object] = {}
     previous = staging.previous
-    stale = []
+    stale: list[Page] = []
     with search_analysis.no_gc():
-        pages = plan(corpus, related_articles)
-        urls = [page.url for page in pages]
-        if moved is None or manifest.pages[:len(urls)] != urls:
-            edited = None  # the 相关报道 or the plan are not known to be the last build's
-        reached: dict[int, bool] = {}
-        for index, page in enumerate(pages):
-            if (edited is not None and page.url in previous and page.url not in (moved or ())
-                    and not depends.touches(page.context, edited, reached)):
-                staging.keys[page.url] = previous[page.url]
-                continue
+        made_groups = groups(corpus, related_articles)
+        picked = None
+        if edited is not None and moved is not None and manifest.reach is not None:
+            picked = _reached(made_groups, manifest.reach, corpus, edited, moved, manifest.pages, previous)
+        if picked is not None and manifest.reach is not None and moved is not None:
+            # an edit: the pages it reaches; the others keep their keys
+            chosen = picked
+            urls = manifest.pages[:len(manifest.reach.groups)]
+            for url in urls:
+                if url in previous:  # the others are reached: made again
+                    staging.keys[url] = previous[url]
+            walked = {number: page for number, page in chosen.items() if page.url in moved}
+            reach = manifest.reach.updated(walked, corpus.articles)
+        else:  # every page planned and keyed
+            pages: list[Page] = []
+            numbers: list[int] = []
+            for group, make in enumerate(made_groups):
+                group_pages = make()
+                pages += group_pages
+                numbers += [group] * len(group_pages)
+            urls = [page.url for page in pages]
+            chosen = dict(enumerate(pages))
+            reach = depends.Reach.of(pages, numbers, corpus.articles)
+        for page in chosen.values():
             page_key = key(site_key, templates.get(page.template), page.feed, signature(page.context, memo))
             staging.keys[page.url] = page_key
             if previous.get(page.url) != page_key:
-                stale.append(index)
-    report.pages = len(pages)
-    _render_all(site, pages, stale, corpus, staging, progress)
+                stale.append(page)
+    report.pages = len(urls)
+    _render_all(site, stale, corpus, staging, progress, len(urls))
     started = report.timed("render", started)
-    made = [page.url for page in pages]
+    made = list(urls)
     for feed in feeds.feeds(corpus):
         feed_key = key(site_key, "feed", signature(feed, memo))
         made.append(feed.url)
@@ -177,7 +192,28 @@ def _pages_and_feeds(site: Path, corpus: Corpus, templates: dict[str, str], site
     if not staging.fresh("sitemap.xml", key(site_key, "sitemap", urls)):
         staging.put("sitemap.xml", feeds.sitemap(urls, corpus.config))
     report.timed("feeds", started)
-    return made, related_name
+    return made, related_name, reach
+
+
+def _reached(made_groups: list[Group], reach: depends.Reach, corpus: Corpus, edited: set[int], moved: set[str],
+             recorded: list[str], previous: dict[str, str]) -> dict[int, Page] | None:
+    """The pages an edit of the articles in `edited` (by id) reaches, by their number in the plan: those
+    whose context holds one of them, whose 相关报道 moved, or that are missing from the output. Only
+    their groups are made. None when the record does not fit this plan (then every page is keyed)."""
+    count = len(reach.groups)
+    if count > len(recorded) or (count and int(reach.groups[-1]) + 1 != len(made_groups)):
+        return None
+    urls = recorded[:count]
+    wanted = set(reach.holding([n for n, article in enumerate(corpus.articles) if id(article) in edited]))
+    wanted.update(index for index, url in enumerate(urls) if url in moved or url not in previous)
+    chosen: dict[int, Page] = {}
+    for group in sorted({int(reach.groups[index]) for index in wanted}):
+        first = reach.first(group)
+        pages = made_groups[group]()
+        if [page.url for page in pages] != urls[first:first + len(pages)]:
+            return None
+        chosen.update((first + n, page) for n, page in enumerate(pages) if first + n in wanted)
+    return chosen
 
 
 def _search_index(corpus: Corpus, staging: Staging, cache: Cache, site_key: str, output: Path,
@@ -209,21 +245,21 @@ def _bytes(path: Path) -> bytes:
 _STATE: dict[str, object] = {}
 
 
-def _render_all(site: Path, pages: list[Page], stale: list[int], corpus: Corpus, staging: Staging,
-                progress: Progress | None) -> None:
-    """Render and write the pages numbered in `stale`, on every core when there are enough of them."""
-    _STATE.update(site=site, pages=pages, corpus=corpus, root=staging.root)
+def _render_all(site: Path, stale: list[Page], corpus: Corpus, staging: Staging, progress: Progress | None,
+                total: int) -> None:
+    """Render and write the `stale` pages, on every core when there are enough of them."""
+    _STATE.update(site=site, pages=stale, corpus=corpus, root=staging.root)
     workers = min(os.cpu_count() or 1, 8)
-    chunks = [stale[start:start + 200] for start in range(0, len(stale), 200)]
-    done = len(pages) - len(stale)
+    chunks = [range(start, min(start + 200, len(stale))) for start in range(0, len(stale), 200)]
+    done = total - len(stale)
     try:
         if workers > 1 and len(stale) >= PARALLEL_FROM:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
                 for written in pool.imap(_render_chunk, chunks):
-                    done = _collect(staging, written, done, len(pages), progress)
+                    done = _collect(staging, written, done, total, progress)
         else:
             for chunk in chunks:
-                done = _collect(staging, _render_chunk(chunk), done, len(pages), progress)
+                done = _collect(staging, _render_chunk(chunk), done, total, progress)
     finally:
         _STATE.clear()
 
@@ -236,7 +272,7 @@ def _collect(staging: Staging, written: int, done: int, total: int, progress: Pr
     return done
 
 
-def _render_chunk(indices: list[int]) -> int:
+def _render_chunk(indices: range) -> int:
     pages: list[Page] = _STATE["pages"]  # type: ignore[assignment]
     corpus: Corpus = _STATE["corpus"]  # type: ignore[assignment]
     root: Path = _STATE["root"]  # type: ignore[assignment]

@@ -12,22 +12,21 @@ Results are deterministic: score, then newer first, then URL.
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import multiprocessing
 import os
 import pickle
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from generator import segment
+from generator import idf, segment
 from generator.corpus import Article, Corpus
 from generator.related_pairs import COMMON, Pairing, Table, table
 from generator.routes import Urls
@@ -41,35 +40,6 @@ HAS_WORD = re.compile(r"[^\W\d_]")  # a letter or a Chinese character, not only 
 Keywords = tuple[tuple[str, float], ...]
 
 
-@dataclass(frozen=True)
-class _Idf:
-    freq: _Floats
-    median: float
-
-
-@lru_cache(maxsize=1)
-def _idf() -> _Idf:
-    """jieba's IDF table (jieba/analyse/idf.txt), read directly: importing jieba.analyse costs a second."""
-    spec = importlib.util.find_spec("jieba")  # its file, without importing it (a second and more)
-    assert spec and spec.origin, "jieba is a dependency"
-    path = Path(spec.origin).parent / "analyse" / "idf.txt"
-    text = path.read_text(encoding="utf-8")
-    lines = text.splitlines()
-    parts = text.split()
-    if len(parts) == 2 * len(lines):  # "word weight" on every line, as jieba ships it: split in one go
-        raw = dict(zip(parts[0::2], parts[1::2], strict=True))
-    else:
-        raw = dict(pair for pair in (line.rsplit(" ", 1) for line in lines) if len(pair) == 2)
-    values = sorted(map(float, raw.values()))  # floats made on lookup: most are never needed
-    return _Idf(_Floats(raw), values[len(values) // 2])
-
-
-class _Floats(dict[str, str]):
-    def get(self, key: str, default: float = 0.0) -> float:  # type: ignore[override]
-        value = super().get(key)
-        return default if value is None else float(value)
-
-
 def keywords(text: str, top: int = KEYWORDS, cut: Callable[[str], list[str]] = segment.words) -> Keywords:
     """jieba.analyse.extract_tags(text, topK=top, withWeight=True) without pure numbers.
 
@@ -80,14 +50,14 @@ def keywords(text: str, top: int = KEYWORDS, cut: Callable[[str], list[str]] = s
     total = 0.0  # numbers count here, as in jieba, so the weights are jieba's
     scored: list[tuple[str, float, float]] = []
     for word, count in Counter(cut(text)).items():  # first seen first, as jieba's dict
-        idf = known.get(word, _UNKNOWN)
-        if idf is _UNKNOWN:
-            idf = known[word] = _weighing(word)
-        if idf is not _SHORT:
+        weight = known.get(word, _UNKNOWN)
+        if weight is _UNKNOWN:
+            weight = known[word] = _weighing(word)
+        if weight is not _SHORT:
             total += count
-            if idf is not _NUMBER:
-                scored.append((word, float(count), idf))  # type: ignore[arg-type]
-    weights = {word: count * idf / total for word, count, idf in scored}
+            if weight is not _NUMBER:
+                scored.append((word, float(count), weight))  # type: ignore[arg-type]
+    weights = {word: count * rarity / total for word, count, rarity in scored}
     ranked = sorted(weights, key=weights.__getitem__, reverse=True)  # stable: first seen first on ties
     return tuple((word, weights[word]) for word in ranked[:top])
 
@@ -106,8 +76,35 @@ def _weighing(word: str) -> object:
         return _SHORT
     if not HAS_WORD.search(word):
         return _NUMBER
-    idf = _idf()
-    return idf.freq.get(word, idf.median)
+    return _weigh(word)
+
+
+def _whole_table(word: str) -> float:
+    whole = idf.table()
+    return whole.freq.get(word, whole.median)
+
+
+_weigh: Callable[[str], float] = _whole_table  # idf.Lookup(...).get while an edit's few articles are weighed
+
+
+@contextmanager
+def _weights_for(count: int, folder: Path) -> Iterator[None]:
+    """Weigh `count` articles' words: looked up one by one in the cache's copy of the table when
+    they are few, from the whole table read once (before workers fork) when they are many."""
+    global _weigh
+    if count >= PARALLEL_FROM or not count:
+        if count:
+            idf.table()
+            idf.Lookup(folder).close()  # made now, while the table is read, for the edits to come
+        yield
+        return
+    lookup = idf.Lookup(folder)
+    _weigh = lookup.get
+    try:
+        yield
+    finally:
+        _weigh = _whole_table
+        lookup.close()
 
 
 def article_keywords(article: Article) -> Keywords:
@@ -118,12 +115,12 @@ def _text(article: Article) -> str:
     return f"{article.title}\n{article.title}\n{article.text}"
 
 
-def related_cached(corpus: Corpus, folder: Path) -> dict[str, tuple[Article, ...]]:
+def related_cached(corpus: Corpus, folder: Path) -> Related:
     """related(corpus), reusing what an earlier build computed, with exactly the same result."""
     return related_changes(corpus, folder)[0]
 
 
-Related = dict[str, tuple[Article, ...]]
+Related = Mapping[str, tuple[Article, ...]]
 
 
 def related_changes(corpus: Corpus, folder: Path, since: str = "") -> tuple[Related, set[str] | None, str]:
@@ -160,8 +157,10 @@ def related_changes(corpus: Corpus, folder: Path, since: str = "") -> tuple[Rela
     rows: list[int | None] = [row_of.get(url) for url in urls]
     rows = [row if row is not None and old_digests[row] == a.digest and not (differ and _holds(a, differ)) else None
             for row, a in zip(rows, corpus.articles, strict=True)]
-    fresh = _vectors([a for a, row in zip(corpus.articles, rows, strict=True) if row is None])
-    keywords = table([next(fresh) if row is None else row for row in rows], old)
+    cut = [a for a, row in zip(corpus.articles, rows, strict=True) if row is None]
+    with _weights_for(len(cut), folder):
+        fresh = _vectors(cut)
+        keywords = table([next(fresh) if row is None else row for row in rows], old)
     pairing = Pairing(keywords, urls, [-a.date.toordinal() for a in corpus.articles])
     result = np.full((len(urls), RELATED), -1, dtype=np.int64)
     if old is None:
@@ -202,10 +201,26 @@ def _positions(old_urls: list[str], urls: list[str]) -> list[int]:
     return [now.get(url, -1) for url in old_urls]
 
 
-def _articles(corpus: Corpus, urls: list[str], result: Any) -> dict[str, tuple[Article, ...]]:
-    articles = corpus.articles
-    return {url: tuple(articles[other] for other in others if other >= 0)
-            for url, others in zip(urls, np.asarray(result).tolist(), strict=True)}
+def _articles(corpus: Corpus, urls: list[str], result: Any) -> Related:
+    return _Related(corpus.articles, urls, np.asarray(result))
+
+
+class _Related(Mapping[str, tuple[Article, ...]]):
+    """相关报道 by article URL, each made when looked up: an edit makes the pages of a few articles."""
+
+    def __init__(self, articles: tuple[Article, ...], urls: list[str], result: Any) -> None:
+        self._articles, self._urls, self._result = articles, urls, result
+        self._rows = {url: number for number, url in enumerate(urls)}
+
+    def __getitem__(self, url: str) -> tuple[Article, ...]:
+        articles = self._articles
+        return tuple(articles[other] for other in self._result[self._rows[url]].tolist() if other >= 0)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._urls)
+
+    def __len__(self) -> int:
+        return len(self._urls)
 
 
 def _vectors(articles: list[Article]) -> Iterator[dict[str, float]]:

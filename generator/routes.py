@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import posixpath
 from calendar import Calendar
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from generator.config import Section
-from generator.corpus import Article, Corpus, Issue
+from generator.corpus import Article, Contributor, Corpus, Issue
 
 URLS = {
     "home": "index.html",
@@ -129,32 +130,88 @@ def paginate(url: str, items: Sequence[Any], per_page: int) -> list[tuple[str, S
     ]
 
 
+Group = Callable[[], list[Page]]
+
+
 def plan(corpus: Corpus, related: Mapping[str, tuple[Article, ...]] | None = None) -> list[Page]:
     """Every HTML page of the site, in a stable order; `related`: 相关报道 by article URL."""
+    return [page for make in groups(corpus, related) for page in make()]
+
+
+def groups(corpus: Corpus, related: Mapping[str, tuple[Article, ...]] | None = None) -> list[Group]:
+    """The plan in groups that are made on their own, in its order: the home page, each issue with
+    its articles, the archive, each section, each person... An edit that reaches a few pages makes
+    only the groups that hold them (depends.py), not every page's context."""
     per_page = corpus.config.per_page
-    pages: list[Page] = []
     issues = corpus.issues
+    made: list[Group] = []
     if issues:
-        pages.append(_issue_page(URLS["home"], issues, len(issues) - 1, per_page, home=True)[0])
-    for number, issue in enumerate(issues):
-        pages += _issue_page(Urls.issue(issue.date), issues, number, per_page)
-        for index, article in enumerate(issue.articles):
-            pages.append(_article_page(article, issue, index, corpus, (related or {}).get(Urls.article(article), ())))
-    pages += _archive_pages(corpus)
-    pages.append(Page(URLS["sections"], "sections.html", {"sections": _section_counts(corpus)}))
+        made.append(partial(_home, issues, per_page))
+    for number in range(len(issues)):
+        made.append(partial(_issue_group, corpus, number, related or {}))
+    made.append(partial(_archive_pages, corpus))
+    made.append(partial(_sections_page, corpus))
     for section in corpus.config.sections:
-        articles = corpus.in_section(section)
-        for url, items, pager in paginate(Urls.section(section), articles, per_page):
-            pages.append(Page(url, "section.html", {"section": section, "articles": items, "pager": pager},
-                              Urls.section_feed(section)))
-    pages.append(Page(URLS["people"], "people.html", {"contributors": corpus.contributors}))
+        made.append(partial(_section_pages, corpus, section))
+    made.append(partial(_people_page, corpus))
     for person in corpus.contributors:
-        for url, items, pager in paginate(Urls.person(person.slug), person.credits, per_page):
-            pages.append(Page(url, "person.html", {"person": person, "credits": items, "pager": pager},
-                              Urls.person_feed(person.slug)))
-    pages.append(Page(URLS["search"], "search.html", {"sections": corpus.config.sections}))
-    pages.append(Page(URLS["not_found"], "404.html", {}))
+        made.append(partial(_person_pages, person, per_page))
+    made.append(partial(_closing_pages, corpus))
+    return made
+
+
+@dataclass(frozen=True)
+class Credited:
+    """A person as the byline pages show them: name, roles and how many articles, not the articles
+    themselves, so that an edited article's text reaches only the pages that list it."""
+
+    name: str
+    slug: str
+    roles: tuple[str, ...]
+    count: int
+
+    @classmethod
+    def of(cls, person: Contributor) -> Credited:
+        return cls(person.name, person.slug, person.roles, len(person.credits))
+
+
+def _home(issues: tuple[Issue, ...], per_page: int) -> list[Page]:
+    return _issue_page(URLS["home"], issues, len(issues) - 1, per_page, home=True)[:1]
+
+
+def _issue_group(corpus: Corpus, number: int, related: Mapping[str, tuple[Article, ...]]) -> list[Page]:
+    issues = corpus.issues
+    issue = issues[number]
+    pages = _issue_page(Urls.issue(issue.date), issues, number, corpus.config.per_page)
+    for index, article in enumerate(issue.articles):
+        pages.append(_article_page(article, issue, index, corpus, related.get(Urls.article(article), ())))
     return pages
+
+
+def _sections_page(corpus: Corpus) -> list[Page]:
+    return [Page(URLS["sections"], "sections.html", {"sections": _section_counts(corpus)})]
+
+
+def _section_pages(corpus: Corpus, section: Section) -> list[Page]:
+    return [Page(url, "section.html", {"section": section, "articles": items, "pager": pager},
+                 Urls.section_feed(section))
+            for url, items, pager in paginate(Urls.section(section), corpus.in_section(section),
+                                              corpus.config.per_page)]
+
+
+def _people_page(corpus: Corpus) -> list[Page]:
+    return [Page(URLS["people"], "people.html", {"contributors": [Credited.of(c) for c in corpus.contributors]})]
+
+
+def _person_pages(person: Contributor, per_page: int) -> list[Page]:
+    shown = Credited.of(person)
+    return [Page(url, "person.html", {"person": shown, "credits": items, "pager": pager}, Urls.person_feed(person.slug))
+            for url, items, pager in paginate(Urls.person(person.slug), person.credits, per_page)]
+
+
+def _closing_pages(corpus: Corpus) -> list[Page]:
+    return [Page(URLS["search"], "search.html", {"sections": corpus.config.sections}),
+            Page(URLS["not_found"], "404.html", {})]
 
 
 def _issue_page(url: str, issues: tuple[Issue, ...], index: int, per_page: int, home: bool = False) -> list[Page]:
@@ -192,7 +249,8 @@ def _archive_pages(corpus: Corpus) -> list[Page]:
              for year, months in sorted(by_year.items(), reverse=True)]
     pages = [Page(URLS["archive"], "archive.html", {"years": years})]
     for year, months in sorted(by_year.items()):
-        summary = [(m, items) for m, items in sorted(months.items())]
+        # the issues' dates, not the issues: a year page shows no article
+        summary = [(m, [issue.date for issue in items]) for m, items in sorted(months.items())]
         pages.append(Page(Urls.year(year), "year.html", {"year": year, "months": summary}))
         for month, items in sorted(months.items()):
             pages.append(Page(Urls.month(year, month), "month.html", {

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from generator import pipeline
-from generator.cache import Cache, code_version, key
+from generator.cache import Cache, Manifest, code_version, key
 from generator.corpus import Corpus
 from tests.conftest import ROOT
 
@@ -56,3 +56,17 @@ def test_an_edit_moves_the_other_bodies_of_its_month_along(site: Path) -> None:
     assert bodies(second) == bodies(pipeline.load(site))
     with pytest.raises(OSError):  # an earlier build's articles fail loudly, never read another body
         bodies(first)
+
+
+def test_the_build_record_comes_back_as_it_was_written(site: Path) -> None:
+    cache = Cache(site, "salt")
+    record = cache.manifest(site / "public")
+    assert len(record.files) > 20 and record.pages and record.articles and record.reach is not None
+    cache.save_manifest(site / "public", record)
+    again = cache.manifest(site / "public")
+    assert again.files == record.files and list(again.files) == list(record.files)
+    assert again.pages == record.pages and again.articles == record.articles
+    assert again.reach is not None and again.reach.holding([0]) == record.reach.holding([0])
+    empty = Manifest(output=str((site / "public").resolve()))
+    cache.save_manifest(site / "public", empty)
+    assert cache.manifest(site / "public") == empty
