@@ -29,7 +29,7 @@ from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
-from generator import search_phrases, search_vector, segment
+from generator import search_phrase_vector, search_phrases, search_vector, segment
 from generator.search_text import CJK, UNIT_RE, fold, t2s_table
 
 VERSION = "4"  # bump when what a part holds changes: it empties the cache
@@ -181,12 +181,11 @@ def _analyse(texts: Sequence[tuple[str, str]], cut: Cut) -> Part:
 
 def phrase_keys(texts: Sequence[tuple[str, str]], part: Part, frequent: Collection[str]) -> dict[str, KeyState]:
     """Phase 2: the phrase keys of a part's documents (search_phrases), given the archive's
-    frequent triples; entries as every key's, postings only."""
-    keys: dict[str, KeyState] = {}
+    frequent triples; entries as every key's, postings only. Made for the whole part at once with
+    numpy (search_phrase_vector), which tests/test_search_phrase_vector.py holds equal to the rules
+    taken document by document (search_phrases.documents and _add_document)."""
     with no_gc():
-        for doc, (in_title, in_body, whole) in enumerate(search_phrases.documents(texts, part.words, frequent)):
-            _add_document(keys, doc, in_title, in_body, whole, False)
-    return keys
+        return search_phrase_vector.phrase_keys(texts, part.words, frequent)
 
 
 def _add_document(keys: dict[str, KeyState], doc: int, in_title: dict[str, list[int]],
@@ -355,7 +354,8 @@ def _code() -> bytes:
     """This module, the text rules and the 繁→简 table: a part is made again when any changes."""
     here = Path(__file__).resolve().parent
     table = "".join(f"{k}{v}" for k, v in sorted(t2s_table().items()))
-    names = ("search_analysis.py", "search_phrases.py", "search_text.py", "search_vector.py")
+    names = ("search_analysis.py", "search_phrase_vector.py", "search_phrases.py", "search_text.py",
+             "search_vector.py")
     return b"".join([(here / name).read_bytes() for name in names] + [table.encode("utf-8")])
 
 

@@ -59,12 +59,17 @@ def _between(points: npt.NDArray[np.uint32], low: int, high: int) -> Flags:
     return (points >= low) & (points <= high)
 
 
+def _cjk(points: npt.NDArray[np.uint32]) -> Flags:
+    """Which code points are CJK characters: search_text.CJK."""
+    return (_between(points, 0x3400, 0x4DBF) | _between(points, 0x4E00, 0x9FFF)
+            | _between(points, 0xF900, 0xFAFF) | _between(points, 0x20000, 0x3134F))
+
+
 def _units(joined: str) -> tuple[Ints, Ints, Ints, Flags]:
     """Start, end and number (from 1, the same for the same text) of every unit in text order,
     and which are Latin/digit runs; search_text.UNIT_RE's character classes."""
     points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    cjk = (_between(points, 0x3400, 0x4DBF) | _between(points, 0x4E00, 0x9FFF)
-           | _between(points, 0xF900, 0xFAFF) | _between(points, 0x20000, 0x3134F))
+    cjk = _cjk(points)
     latin = _between(points, 0x30, 0x39) | _between(points, 0x61, 0x7A) | _between(points, 0xC0, 0x24F)
     first = latin.copy()
     first[1:] &= ~latin[:-1]
