@@ -1,5 +1,6 @@
-"""The phrase keys of a part, with numpy: what search_phrases.phrases and search_analysis._add_document
-(postings only) make document by document, for a whole part at once, the same keys and bytes.
+"""The phrase keys of a part, with numpy: what search_reference.phrase_keys (search_phrases.phrases
+and add_document, postings only) makes document by document, for a whole part at once, the same keys
+and bytes.
 
 The part's folded texts are joined as in search_vector (title, body, title, body... with a separator
 that is no CJK character, so no phrase spans two texts) and read as code points. Every position

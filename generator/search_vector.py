@@ -1,5 +1,5 @@
-"""The pair and triple keys of a part, with numpy: what search_analysis.occurrences and
-_add_document make document by document, for a whole part at once, the same keys and bytes.
+"""The pair and triple keys of a part, with numpy: what search_reference.unit_keys makes document by
+document, for a whole part at once, the same keys and bytes.
 
 All texts of the part are joined (title, body, title, body... with a separator that is no unit) and
 read as code points. Units are CJK characters and runs of Latin letters and digits, numbered; a key
@@ -29,7 +29,7 @@ NARROW = 1 << 29  # texts shorter than this have offsets (and codes: offset * 4 
 
 def unit_keys(folded: Sequence[tuple[str, set[int], str, set[int]]]) -> dict[str, search_analysis.KeyState]:
     """(title, its word starts, body, its word starts) of each document -> key state, as
-    search_analysis._add_document makes them: pairs and Latin/digit runs, then triples."""
+    search_reference.add_document makes them: pairs and Latin/digit runs, then triples."""
     texts = [text for title, _, body, _ in folded for text in (title, body)]
     joined = _SEPARATOR.join(texts)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))

@@ -1,6 +1,6 @@
 """search_phrase_vector makes, for a whole part at once, exactly the phrase keys that the plain Python
-rules (search_phrases.phrases and search_analysis._add_document without positions, document by
-document) make: same keys, same postings bytes, same counts, first and last documents, same types.
+rules (search_reference.phrase_keys: search_phrases.phrases and add_document without positions,
+document by document) make: same keys, same postings bytes, same counts, first and last documents, same types.
 Compared on seeded random texts that mix every kind of unit, with word lengths that need an array
 (words of 256 characters or more) and that end short of or past the text, on long bodies whose first
 match lies past every chunk limit, on random frequent sets, on texts of so many distinct characters
@@ -18,7 +18,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator import search_analysis, search_phrase_vector, search_phrases, search_vector, segment
+from generator import (
+    search_analysis,
+    search_phrase_vector,
+    search_phrases,
+    search_reference,
+    search_vector,
+    segment,
+)
 from generator.pipeline import load
 from generator.search_index import body_text, document_order
 from generator.search_text import fold
@@ -34,12 +41,7 @@ LATIN = "abcxyz0189" + "\u00c0\u00d7\u00e9\u00f7\u024fAＢ"
 OTHER = " ，。、\n-_.%" + "\u33ff\u4dc0\ua000\uf8ff\ufb00\u0250\u00bf\U0001ffff\U00031350"
 
 
-def reference(texts: Texts, words: Words, frequent: Collection[str]) -> dict[str, search_analysis.KeyState]:
-    """The phrase keys as search_analysis.phrase_keys made them before search_phrase_vector."""
-    keys: dict[str, search_analysis.KeyState] = {}
-    for doc, (in_title, in_body, whole) in enumerate(search_phrases.documents(texts, words, frequent)):
-        search_analysis._add_document(keys, doc, in_title, in_body, whole, False)
-    return keys
+reference = search_reference.phrase_keys  # the phrase keys one document at a time
 
 
 def random_text(rng: random.Random, length: int, cjk: str = CJK) -> str:
