@@ -33,10 +33,11 @@ from generator.search_text import fold
 Texts = list[tuple[str, str]]
 Words = list[tuple[search_phrases.Lengths, search_phrases.Lengths]]
 
-# A few CJK characters (basic, extension A, compatibility, extension B and its last), so that runs
-# repeat and phrases recur across documents, titles and bodies; Latin, digits, Latin-1; neighbours
-# of the CJK ranges that are no CJK character; punctuation. Upper-case and full-width fold.
-CJK = "中国大足区新渝报记者日月年的了是在一万" + "\u3400\u4dbf\u9fff\uf900\ufaff\U00020000\U0003134f"
+# A few CJK characters (basic, traditional ones that fold, extension A, compatibility, extension B
+# and its last), so that runs repeat and phrases recur across documents, titles and bodies; Latin,
+# digits, Latin-1; neighbours of the CJK ranges that are no CJK character; punctuation. Upper-case
+# and full-width fold.
+CJK = "中国大足区新渝报记者日月年的了是在一万國區報記" + "\u3400\u4dbf\u9fff\uf900\ufaff\U00020000\U0003134f"
 LATIN = "abcxyz0189" + "\u00c0\u00d7\u00e9\u00f7\u024fAＢ"
 OTHER = " ，。、\n-_.%" + "\u33ff\u4dc0\ua000\uf8ff\ufb00\u0250\u00bf\U0001ffff\U00031350"
 
