@@ -19,7 +19,6 @@ import hashlib
 import multiprocessing
 import os
 import pickle
-import re
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -29,8 +28,8 @@ from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
-from generator import search_phrases, search_vector, segment
-from generator.search_text import CJK, UNIT_RE, fold, t2s_table
+from generator import search_phrase_vector, search_phrases, search_vector, segment
+from generator.search_text import fold, t2s_table
 
 VERSION = "4"  # bump when what a part holds changes: it empties the cache
 PART_DOCS = 512
@@ -55,23 +54,11 @@ def varint(value: int) -> bytes:
 
 
 SMALL = [varint(v) for v in range(1 << 15)]
-_CHAR = [ALPHABET[i:i + 1] for i in range(64)]
-_ALONE = [SMALL[0] + v for v in SMALL]  # positions of a key once in the body, not in the title
 
 
 def _varint(value: int) -> bytes:
     return SMALL[value] if value < 32768 else varint(value)
 
-
-def encode_positions(values: Sequence[int]) -> bytes:
-    """Offsets as deltas, each with its two word-boundary bits."""
-    if len(values) == 1:
-        return _varint(values[0])
-    return b"".join([_varint(v - (p & -4)) for p, v in zip([0, *values], values, strict=False)])
-
-
-_RUN_RE = re.compile(f"(?:{UNIT_RE.pattern})+")  # adjacent units
-_LATIN_RE = re.compile("[^" + CJK + "]")
 
 Cut = Callable[[str], list[str]]
 T = TypeVar("T")
@@ -86,63 +73,6 @@ class Part:
     vocabulary: frozenset[str]
     keys: dict[str, KeyState]  # pairs, triples, Latin/digit runs (phrase keys come in phase 2)
     words: tuple[tuple[search_phrases.Lengths, search_phrases.Lengths], ...] = ()  # per document, for phase 2
-
-
-# occurrences and _mixed_run state the key rules a document at a time; the build makes the pair and
-# triple keys of a whole part with search_vector, which tests/test_search_vector.py holds equal to them.
-def occurrences(folded: str, starts: set[int]) -> tuple[dict[str, list[int]], dict[str, list[int]], set[str]]:
-    """Pairs and Latin/digit runs, then triples: key -> [offset * 4 + (a word starts here) * 2
-    + (a word ends with the key)], in text order; and the keys seen at least once as whole words.
-
-    Text is taken a run of adjacent units at a time; in a run of CJK characters only (most of a
-    Chinese text) every character is a unit, so its pairs and triples are plain slices.
-    """
-    found: dict[str, list[int]] = {}
-    triples: dict[str, list[int]] = {}
-    whole: set[str] = set()
-    boundary = bytearray(len(folded) + 1)
-    for offset in starts:
-        if offset <= len(folded):
-            boundary[offset] = 1
-    for run in _RUN_RE.finditer(folded):
-        start, end = run.span()
-        if _LATIN_RE.search(folded, start, end):
-            _mixed_run(folded, start, end, boundary, found, triples, whole)
-            continue
-        for keys, width in ((found, 2), (triples, 3)):
-            get = keys.get
-            text = run.group()
-            for i in range(end - start - width + 1):
-                key = text[i:i + width]
-                code = (start + i) * 4 + boundary[start + i] * 2 + boundary[start + i + width]
-                seen = get(key)
-                if seen is None:
-                    keys[key] = [code]
-                else:
-                    seen.append(code)
-                if code & 3 == 3:
-                    whole.add(key)
-    return found, triples, whole
-
-
-def _mixed_run(folded: str, first: int, last: int, boundary: bytearray, found: dict[str, list[int]],
-               triples: dict[str, list[int]], whole: set[str]) -> None:
-    """A run of adjacent units with Latin/digit runs in it, unit by unit."""
-    matches = [(m.start(), m.end(), m.group()) for m in UNIT_RE.finditer(folded, first, last)]
-    for i, (start, end, text) in enumerate(matches):
-        code = start * 4 + boundary[start] * 2
-        keys: list[tuple[dict[str, list[int]], str, int]] = []
-        if text[0] < "\u3400":  # a Latin/digit run is a key of its own
-            keys.append((found, text, end))
-        if i + 1 < len(matches):
-            keys.append((found, text + matches[i + 1][2], matches[i + 1][1]))
-            if i + 2 < len(matches):
-                keys.append((triples, text + matches[i + 1][2] + matches[i + 2][2], matches[i + 2][1]))
-        for table, key, key_end in keys:
-            value = code + boundary[key_end]
-            table.setdefault(key, []).append(value)
-            if value & 3 == 3:
-                whole.add(key)
 
 
 def analyse(texts: Sequence[tuple[str, str]], cut: Cut) -> Part:
@@ -175,88 +105,17 @@ def _analyse(texts: Sequence[tuple[str, str]], cut: Cut) -> Part:
         title_words, body_words = search_phrases.lengths(cut(title)), search_phrases.lengths(cut(body))
         words.append((title_words, body_words))
         folded.append((title, search_phrases.starts(title_words), body, search_phrases.starts(body_words)))
-    keys.update(search_vector.unit_keys(folded))  # what occurrences and _add_document make, with numpy
+    keys.update(search_vector.unit_keys(folded))  # what search_reference.unit_keys makes, with numpy
     return Part(len(texts), frozenset(vocabulary), keys, tuple(words))
 
 
 def phrase_keys(texts: Sequence[tuple[str, str]], part: Part, frequent: Collection[str]) -> dict[str, KeyState]:
     """Phase 2: the phrase keys of a part's documents (search_phrases), given the archive's
-    frequent triples; entries as every key's, postings only."""
-    keys: dict[str, KeyState] = {}
+    frequent triples; entries as every key's, postings only. Made for the whole part at once with
+    numpy (search_phrase_vector), which tests/test_search_phrase_vector.py holds equal to the rules
+    taken document by document (search_reference.phrase_keys)."""
     with no_gc():
-        for doc, (in_title, in_body, whole) in enumerate(search_phrases.documents(texts, part.words, frequent)):
-            _add_document(keys, doc, in_title, in_body, whole, False)
-    return keys
-
-
-def _add_document(keys: dict[str, KeyState], doc: int, in_title: dict[str, list[int]],
-                  in_body: dict[str, list[int]], whole: set[str], positions: bool) -> None:
-    """One entry per key: id delta, flags (1 in title, 2 whole word, 4-16 chunk of the first body
-    match, 32 a body count other than 1 follows as a varint), and with `positions` (triples: every
-    triple holds a CJK unit) the key's offsets (title count, title, body). Triples are rarer than
-    pairs, so proving a longer phrase by the positions of triples loads fewer of them."""
-    get, title_get, small, char, alone = keys.get, in_title.get, SMALL, _CHAR, _ALONE
-    for key, only in in_title.items():
-        if key not in in_body:
-            _add_entry(keys, key, doc, char[33 | (2 if key in whole else 0)] + small[0],
-                       small[len(only)] + encode_positions(only) if positions else None)
-    for key, b in in_body.items():
-        n = len(b)
-        offset = b[0] >> 2
-        flags = (28 if offset >= CHUNK * (MAX_CHUNKS - 1) else offset // CHUNK << 2) | (2 if key in whole else 0)
-        t = title_get(key)
-        if t is not None:
-            flags |= 1
-        tail = char[flags] if n == 1 else char[flags | 32] + _varint(n)
-        if not positions:
-            state = get(key)
-            if state is None:
-                keys[key] = [doc, doc, 1, bytearray(tail), None, None]
-            else:
-                postings = state[3]
-                postings += small[doc - state[1]]
-                postings += tail
-                state[1] = doc
-                state[2] += 1
-            continue
-        if t is not None:
-            entry = small[len(t)] + encode_positions(t) + encode_positions(b)
-        elif n == 1 and b[0] < 32768:
-            entry = alone[b[0]]
-        else:
-            entry = small[0] + encode_positions(b)
-        state = get(key)
-        if state is None:
-            keys[key] = [doc, doc, 1, bytearray(tail), bytearray(entry), None]
-            continue
-        postings = state[3]
-        postings += small[doc - state[1]]
-        postings += tail
-        state[1] = doc
-        state[2] += 1
-        buffer = state[4]
-        starts = state[5]
-        if starts is None:
-            state[5] = array("I", (0, len(buffer)))
-        else:
-            starts.append(len(buffer))
-        buffer += entry
-
-
-def _add_entry(keys: dict[str, KeyState], key: str, doc: int, tail: bytes, positions: bytes | None) -> None:
-    state = keys.get(key)
-    if state is None:
-        keys[key] = [doc, doc, 1, bytearray(tail), None if positions is None else bytearray(positions), None]
-        return
-    state[3] += SMALL[doc - state[1]] + tail
-    state[1] = doc
-    state[2] += 1
-    if positions is not None:
-        if state[5] is None:
-            state[5] = array("I", (0, len(state[4])))
-        else:
-            state[5].append(len(state[4]))
-        state[4] += positions
+        return search_phrase_vector.phrase_keys(texts, part.words, frequent)
 
 
 @dataclass
@@ -355,7 +214,8 @@ def _code() -> bytes:
     """This module, the text rules and the 繁→简 table: a part is made again when any changes."""
     here = Path(__file__).resolve().parent
     table = "".join(f"{k}{v}" for k, v in sorted(t2s_table().items()))
-    names = ("search_analysis.py", "search_phrases.py", "search_text.py", "search_vector.py")
+    names = ("search_analysis.py", "search_phrase_vector.py", "search_phrases.py", "search_text.py",
+             "search_vector.py")
     return b"".join([(here / name).read_bytes() for name in names] + [table.encode("utf-8")])
 
 

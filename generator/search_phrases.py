@@ -24,10 +24,10 @@ from __future__ import annotations
 import hashlib
 import re
 from array import array
-from collections.abc import Collection, Container, Iterable, Iterator, Sequence
+from collections.abc import Collection, Container, Iterable, Sequence
 from itertools import accumulate
 
-from generator.search_text import CJK, fold
+from generator.search_text import CJK
 
 SHORTEST, LONGEST = 4, 9
 # A triple in at least about 1/16 of the archive's documents is frequent. Measured on 10,000
@@ -92,18 +92,12 @@ def held(frequent_triples: Collection[str], keys: Container[str]) -> list[str]:
     return sorted(key for key in frequent_triples if key in keys)
 
 
-def documents(texts: Sequence[tuple[str, str]], words: Sequence[tuple[Lengths, Lengths]],
-              frequent_triples: Collection[str]) -> Iterator[tuple[Found, Found, set[str]]]:
-    """Per document (title, body): its phrases in the title, in the body, and those seen as whole words."""
-    for (title, body), (title_words, body_words) in zip(texts, words, strict=True):
-        in_title, whole_title = phrases(fold(title), starts(title_words), frequent_triples)
-        in_body, whole_body = phrases(fold(body), starts(body_words), frequent_triples)
-        yield in_title, in_body, whole_title | whole_body
-
-
 def phrases(folded: str, starts: Collection[int], frequent: Collection[str]) -> tuple[Found, set[str]]:
     """Phrase -> [offset * 4 + (a word starts here) * 2 + (a word ends with it)], in text order, for
-    the phrases whose every triple is frequent; and those seen at least once as whole words."""
+    the phrases whose every triple is frequent; and those seen at least once as whole words.
+
+    The rule a text at a time: the build finds a whole part's phrases at once with numpy
+    (search_phrase_vector), held equal to this (search_reference.phrase_keys, tests)."""
     found: Found = {}
     whole: set[str] = set()
     for run in _CJK_RUN.finditer(folded):

@@ -1,5 +1,5 @@
-"""The pair and triple keys of a part, with numpy: what search_analysis.occurrences and
-_add_document make document by document, for a whole part at once, the same keys and bytes.
+"""The pair and triple keys of a part, with numpy: what search_reference.unit_keys makes document by
+document, for a whole part at once, the same keys and bytes.
 
 All texts of the part are joined (title, body, title, body... with a separator that is no unit) and
 read as code points. Units are CJK characters and runs of Latin letters and digits, numbered; a key
@@ -29,7 +29,7 @@ NARROW = 1 << 29  # texts shorter than this have offsets (and codes: offset * 4 
 
 def unit_keys(folded: Sequence[tuple[str, set[int], str, set[int]]]) -> dict[str, search_analysis.KeyState]:
     """(title, its word starts, body, its word starts) of each document -> key state, as
-    search_analysis._add_document makes them: pairs and Latin/digit runs, then triples."""
+    search_reference.add_document makes them: pairs and Latin/digit runs, then triples."""
     texts = [text for title, _, body, _ in folded for text in (title, body)]
     joined = _SEPARATOR.join(texts)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
@@ -59,12 +59,17 @@ def _between(points: npt.NDArray[np.uint32], low: int, high: int) -> Flags:
     return (points >= low) & (points <= high)
 
 
+def _cjk(points: npt.NDArray[np.uint32]) -> Flags:
+    """Which code points are CJK characters: search_text.CJK."""
+    return (_between(points, 0x3400, 0x4DBF) | _between(points, 0x4E00, 0x9FFF)
+            | _between(points, 0xF900, 0xFAFF) | _between(points, 0x20000, 0x3134F))
+
+
 def _units(joined: str) -> tuple[Ints, Ints, Ints, Flags]:
     """Start, end and number (from 1, the same for the same text) of every unit in text order,
     and which are Latin/digit runs; search_text.UNIT_RE's character classes."""
     points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    cjk = (_between(points, 0x3400, 0x4DBF) | _between(points, 0x4E00, 0x9FFF)
-           | _between(points, 0xF900, 0xFAFF) | _between(points, 0x20000, 0x3134F))
+    cjk = _cjk(points)
     latin = _between(points, 0x30, 0x39) | _between(points, 0x61, 0x7A) | _between(points, 0xC0, 0x24F)
     first = latin.copy()
     first[1:] &= ~latin[:-1]

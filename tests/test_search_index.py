@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from search_sites import ROOT, Story, query, write_index, write_site
 
-from generator import search_analysis, search_index, search_phrases, segment
+from generator import search_analysis, search_index, search_phrases, search_reference, segment
 from generator.pipeline import load
 from generator.search_text import CJK_RE, fold, t2s_table, units
 
@@ -111,7 +111,7 @@ def test_occurrences_record_pairs_with_word_boundaries() -> None:
     text = fold("科长张龙贵谈到")
     assert segment.words(text) == ["科长", "张龙贵", "谈到"]  # the premise: 张龙贵 is one word
     starts = search_phrases.starts(search_phrases.lengths(segment.words(text)))
-    found, triples, whole = search_analysis.occurrences(text, starts)
+    found, triples, whole = search_reference.occurrences(text, starts)
     # 龙贵 sits at offset 3, inside the word 张龙贵: no word starts there, the word ends with it.
     assert found["龙贵"] == [3 * 4 + 0 * 2 + 1]
     assert found["张龙"] == [2 * 4 + 1 * 2 + 0]

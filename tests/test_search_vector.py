@@ -1,5 +1,5 @@
 """search_vector makes, for a whole part at once, exactly the key states that the plain Python rules
-(search_analysis.occurrences and _add_document, document by document) make: same keys, same bytes,
+(search_reference.unit_keys: occurrences and add_document, document by document) make: same keys, same bytes,
 same types. Compared on seeded random texts that mix every kind of unit, with word starts anywhere,
 on long texts whose offsets and deltas need more than three characters, and on the sample site."""
 
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator import search_analysis, search_phrases, search_vector, segment
+from generator import search_analysis, search_phrases, search_reference, search_vector, segment
 from generator.pipeline import load
 from generator.search_index import body_text, document_order
 from generator.search_text import fold
@@ -28,16 +28,7 @@ LATIN = "abcxyz0189" + "\u00c0\u00d7\u00e9\u00f7\u024f"
 OTHER = " ，。、\n-_.%A" + "\u33ff\u4dc0\ua000\uf8ff\ufb00\u0250\u00bf\U0001ffff\U00031350"
 
 
-def reference(folded: Folded) -> dict[str, search_analysis.KeyState]:
-    """The keys as search_analysis made them before search_vector: one document at a time."""
-    keys: dict[str, search_analysis.KeyState] = {}
-    for doc, (title, title_starts, body, body_starts) in enumerate(folded):
-        in_title, triples_title, whole_title = search_analysis.occurrences(title, title_starts)
-        in_body, triples_body, whole_body = search_analysis.occurrences(body, body_starts)
-        whole = whole_title | whole_body
-        search_analysis._add_document(keys, doc, in_title, in_body, whole, False)
-        search_analysis._add_document(keys, doc, triples_title, triples_body, whole, True)
-    return keys
+reference = search_reference.unit_keys  # the keys one document at a time
 
 
 def random_text(rng: random.Random, length: int) -> str:
