@@ -20,6 +20,7 @@ import multiprocessing
 import os
 import pickle
 import re
+import tempfile
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -29,7 +30,7 @@ from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
-from generator import search_phrases, search_vector, segment
+from generator import search_groups, search_phrases, search_vector, segment
 from generator.search_text import CJK, UNIT_RE, fold, t2s_table
 
 VERSION = "4"  # bump when what a part holds changes: it empties the cache
@@ -263,12 +264,17 @@ def _add_entry(keys: dict[str, KeyState], key: str, doc: int, tail: bytes, posit
 class Joined:
     """The whole index's keys, as search_index writes them: key -> [last doc id, entry count,
     postings, positions, positions part cuts]; every character of the folded text; and the triples
-    its phrase keys are made of, frequent from `least` documents (search_phrases)."""
+    its phrase keys are made of, frequent from `least` documents (search_phrases). Held at once:
+    what join() makes of parts in memory (tests, a small archive); a build streams (Streamed)."""
 
     keys: dict[str, list]  # type: ignore[type-arg]
     vocabulary: set[str]
     frequent: frozenset[str] = frozenset()
     least: int = 0
+
+    def groups(self) -> Iterator[dict[str, list]]:  # type: ignore[type-arg]
+        """The keys by hash group (search_groups), in group order."""
+        yield from search_groups.grouped(self.keys)
 
 
 def join(parts: Sequence[Part], heavy: int = HEAVY) -> Joined:
@@ -287,10 +293,15 @@ def _join(parts: Sequence[Part], heavy: int) -> Joined:
         vocabulary |= part.vocabulary
         _append(keys, pieces, part.keys, base)
         base += part.documents
+    _cut_all(keys, pieces, heavy)
+    return Joined(keys, vocabulary)
+
+
+def _cut_all(keys: dict[str, list], pieces: dict[str, list[tuple[int, int, array[int] | None]]],  # type: ignore[type-arg]
+             heavy: int) -> None:
     for key, state in keys.items():
         if len(state[3]) > heavy:
             state[4] = _cuts(pieces[key], heavy)
-    return Joined(keys, vocabulary)
 
 
 def join_phrases(joined: Joined, parts: Sequence[Part], phrases: Sequence[dict[str, KeyState]]) -> None:
@@ -371,7 +382,8 @@ def part_name(texts: Sequence[tuple[str, str]], engine: str) -> str:
 
 
 class PartCache:
-    """Parts in one file each under SITE/.cache/search/, with the dictionary they were made with.
+    """Parts in one file each under SITE/.cache/search/, with the dictionary they were made with:
+    their keys split into hash groups (search_groups), so that the index is joined a group at a time.
 
     A part made with another dictionary of the same total is still exact if none of its texts holds
     a word that differs between the two (see generator.segment on why the total is kept fixed).
@@ -382,14 +394,15 @@ class PartCache:
         self.dictionary = dictionary
         self._changed: dict[tuple[tuple[str, int], ...], frozenset[str]] = {}
 
-    def get(self, name: str, texts: Sequence[tuple[str, str]]) -> Part | None:
-        try:
-            with open(self.folder / f"{name}.pickle", "rb") as handle:
-                total, words, part = pickle.load(handle)
-        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+    def _path(self, name: str) -> Path:
+        return self.folder / f"{name}.pickle"
+
+    def get(self, name: str, texts: Sequence[tuple[str, str]]) -> frozenset[str] | None:
+        """The vocabulary of a kept part that is still exact for `texts`, or None."""
+        about = search_groups.about(self._path(name))
+        if about is None or len(about) != 5 or about[0] != self.dictionary.total:
             return None
-        if not isinstance(part, Part) or total != self.dictionary.total:
-            return None
+        words, vocabulary = about[1], about[3]
         if words != self.dictionary.words:
             changed = self._changed.get(words)
             if changed is None:
@@ -397,23 +410,31 @@ class PartCache:
             folded = [fold(text) for pair in texts for text in pair]
             if any(word in text for word in changed for text in folded):
                 return None
-        return part
+        return vocabulary if isinstance(vocabulary, frozenset) else None
 
-    def phrases(self, name: str, made_from: str) -> dict[str, KeyState] | None:
-        """A part's phrase keys (phase 2), if kept and made from the same digest (search_phrases)."""
-        try:
-            with open(self.folder / f"{name}{PHRASES}.pickle", "rb") as handle:
-                digest, keys = pickle.load(handle)
-        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-            return None
-        return keys if digest == made_from and isinstance(keys, dict) else None
+    def put(self, name: str, part: Part) -> None:
+        about = (self.dictionary.total, self.dictionary.words, part.documents, part.vocabulary, part.words)
+        search_groups.write(self._path(name), about, search_groups.grouped(part.keys))
 
-    def put(self, name: str, data: bytes) -> None:
-        """Keep a part (`name`) or its phrase keys (`name` + PHRASES)."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        temp = self.folder / f"{name}.tmp{os.getpid()}"
-        temp.write_bytes(data)
-        os.replace(temp, self.folder / f"{name}.pickle")
+    def part(self, name: str) -> Part:
+        """A kept part without its keys (phase 2 reads only its word lengths)."""
+        about = search_groups.about(self._path(name))
+        if about is None:
+            raise FileNotFoundError(self._path(name))
+        return Part(about[2], about[3], {}, about[4])
+
+    def keys(self, name: str, group: int) -> dict[str, KeyState]:
+        return search_groups.group(self._path(name), group)
+
+    def phrases(self, name: str, made_from: str) -> bool:
+        """Whether a part's phrase keys (phase 2) are kept, made from the same digest (search_phrases)."""
+        return search_groups.about(self._path(name + PHRASES)) == (made_from,)
+
+    def put_phrases(self, name: str, made_from: str, keys: dict[str, KeyState]) -> None:
+        search_groups.write(self._path(name + PHRASES), (made_from,), search_groups.grouped(keys))
+
+    def phrase_keys(self, name: str, group: int) -> dict[str, KeyState]:
+        return search_groups.group(self._path(name + PHRASES), group)
 
     def keep_only(self, names: set[str]) -> None:
         """Remove the parts no document uses any more, with their phrase keys."""
@@ -450,55 +471,110 @@ def contributions(texts: Sequence[tuple[str, str]], frequent: Collection[str]
     return entries, vocabulary
 
 
+@dataclass
+class Streamed:
+    """The whole index's keys as Joined holds them, a hash group at a time: the pairs and triples
+    of each group joined and cut (kept in `spill` until read), the parts' phrase keys of the group
+    appended when it is read, and keys given whole (the filters) added to their group."""
+
+    cache: PartCache
+    names: list[str]
+    documents: list[int]  # per part
+    spill: tempfile.TemporaryDirectory  # type: ignore[type-arg]
+    vocabulary: set[str]
+    frequent: frozenset[str] = frozenset()
+    least: int = 0
+    extra: list[dict[str, list]] | None = None  # type: ignore[type-arg]
+
+    def include(self, keys: dict[str, list]) -> None:  # type: ignore[type-arg]
+        """Keys no text makes (search_index's filters), whole."""
+        self.extra = search_groups.grouped(keys)
+
+    def groups(self) -> Iterator[dict[str, list]]:  # type: ignore[type-arg]
+        """Each group's keys once, in group order; the spill is gone when the last is read."""
+        try:
+            for group in range(search_groups.GROUPS):
+                path = Path(self.spill.name) / f"{group}.pickle"
+                with no_gc():
+                    keys = pickle.loads(path.read_bytes())
+                    path.unlink()
+                    base = 0
+                    for name, documents in zip(self.names, self.documents, strict=True):
+                        _append(keys, {}, self.cache.phrase_keys(name, group), base)
+                        base += documents
+                    keys.update(self.extra[group] if self.extra else {})
+                yield keys
+                del keys
+        finally:
+            self.spill.cleanup()
+
+
 def analysed(texts: Sequence[tuple[str, str]], months: Sequence[str], heavy: int = HEAVY,
-             workers: int | None = None) -> Joined:
+             workers: int | None = None) -> Streamed:
     """The index of documents (title, body) in id order; `months` (YYYY-MM of each) bounds the parts.
 
     Two phases, each part by part: pairs and triples, which give every triple's document count;
     then, given the triples frequent in the whole archive, the phrase keys (search_phrases).
     Tokens come from the configured segmenter's engine; its token cache is not used here (the parts
-    are kept instead), which keeps forked workers away from its SQLite file.
+    are kept instead), which keeps forked workers away from its SQLite file. Workers keep what they
+    make on disk and hand back only a part's vocabulary: a part returned pickled to the parent
+    would be held twice; and between the phases the parts are joined a hash group at a time.
     """
     segmenter = segment.current()
     cut = _cut_with(segmenter)
-    dictionary = segmenter.dictionary
     bounds = part_bounds(months)
-    folder = segmenter.cache_path.parent / "search" if segmenter.cache_path else None
-    cache = PartCache(folder, dictionary) if folder else None
+    spill = tempfile.TemporaryDirectory(prefix="xinyu-search-")
+    folder = segmenter.cache_path.parent / "search" if segmenter.cache_path else Path(spill.name) / "parts"
+    cache = PartCache(folder, segmenter.dictionary)
     names = [part_name(texts[start:end], segmenter.engine_name) for start, end in bounds]
     workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
 
-    def part(i: int) -> tuple[int, tuple[tuple[str, int], ...], Part]:
-        """As PartCache keeps it: with the dictionary it was made with."""
-        return dictionary.total, dictionary.words, analyse(texts[bounds[i][0]:bounds[i][1]], cut)
+    def part(i: int) -> frozenset[str]:
+        made = analyse(texts[bounds[i][0]:bounds[i][1]], cut)
+        cache.put(names[i], made)
+        return made.vocabulary
 
-    parts: list[Part | None] = [cache.get(name, texts[start:end]) if cache else None
-                                for name, (start, end) in zip(names, bounds, strict=True)]
-    for i, made, data in _each(part, [i for i, p in enumerate(parts) if p is None], bounds, workers):
-        parts[i] = made[2]
-        if cache:
-            cache.put(names[i], data or _pickled(made))
-    done = [p for p in parts if p is not None]
-    joined = join(done, heavy)
+    vocabularies = [cache.get(name, texts[start:end]) for name, (start, end) in zip(names, bounds, strict=True)]
+    for i, made in _each(part, [i for i, v in enumerate(vocabularies) if v is None], bounds, workers):
+        vocabularies[i] = made
+    least = search_phrases.least(len(texts))
+    held = _join_groups(cache, names, bounds, Path(spill.name), heavy, least)
+    frequent = frozenset(triple for triples in held for triple in triples)
+    digests = [search_phrases.digest(h, cache.part(name).words) for h, name in zip(held, names, strict=True)]
 
-    joined.least = search_phrases.least(len(texts))
-    joined.frequent = search_phrases.frequent(((key, state[1]) for key, state in joined.keys.items()), joined.least)
-    held = [frozenset(search_phrases.held(joined.frequent, p.keys)) for p in done]
-    digests = [search_phrases.digest(h, p.words) for h, p in zip(held, done, strict=True)]
+    def phrases(i: int) -> None:
+        texts_i = texts[bounds[i][0]:bounds[i][1]]
+        cache.put_phrases(names[i], digests[i], phrase_keys(texts_i, cache.part(names[i]), frozenset(held[i])))
 
-    def phrases(i: int) -> tuple[str, dict[str, KeyState]]:
-        return digests[i], phrase_keys(texts[bounds[i][0]:bounds[i][1]], done[i], held[i])
-
-    found: list[dict[str, KeyState] | None] = [cache.phrases(name, digest) if cache else None
-                                               for name, digest in zip(names, digests, strict=True)]
-    for i, made_phrases, data in _each(phrases, [i for i, p in enumerate(found) if p is None], bounds, workers):
-        found[i] = made_phrases[1]
-        if cache:
-            cache.put(names[i] + PHRASES, data or _pickled(made_phrases))
-    if cache:
+    todo = [i for i, (name, digest) in enumerate(zip(names, digests, strict=True)) if not cache.phrases(name, digest)]
+    for _ in _each(phrases, todo, bounds, workers):
+        pass
+    if segmenter.cache_path:
         cache.keep_only(set(names))
-    join_phrases(joined, done, [keys or {} for keys in found])
-    return joined
+    vocabulary = set().union(*(v for v in vocabularies if v is not None))
+    return Streamed(cache, names, [end - start for start, end in bounds], spill, vocabulary, frequent, least)
+
+
+def _join_groups(cache: PartCache, names: list[str], bounds: Sequence[tuple[int, int]], spill: Path,
+                 heavy: int, least: int) -> list[list[str]]:
+    """Phase 1 joined a hash group at a time, each kept in `spill`: returns the frequent triples
+    each part holds, sorted (search_phrases.held), which its phrase keys are made of."""
+    held: list[list[str]] = [[] for _ in names]
+    for group in range(search_groups.GROUPS):
+        with no_gc():
+            keys: dict[str, list] = {}  # type: ignore[type-arg]
+            pieces: dict[str, list[tuple[int, int, array[int] | None]]] = {}
+            parts = [cache.keys(name, group) for name in names]
+            for part_keys, (start, _) in zip(parts, bounds, strict=True):
+                _append(keys, pieces, part_keys, start)
+            _cut_all(keys, pieces, heavy)
+            found = search_phrases.frequent(((key, state[1]) for key, state in keys.items()), least)
+            for triples, part_keys in zip(held, parts, strict=True):
+                triples += search_phrases.held(found, part_keys)
+            del parts, pieces
+            (spill / f"{group}.pickle").write_bytes(_pickled(keys))
+            del keys
+    return [sorted(triples) for triples in held]
 
 
 def _pickled(value: object) -> bytes:
@@ -514,18 +590,18 @@ def _forked(i: int) -> bytes:
 
 
 def _each(work: Callable[[int], T], todo: list[int], bounds: Sequence[tuple[int, int]],
-          workers: int) -> Iterator[tuple[int, T, bytes | None]]:
-    """(i, work(i), that pickled if it was) for each part i of `todo`: in forked workers when there
-    are several parts and enough documents to pay for starting them."""
+          workers: int) -> Iterator[tuple[int, T]]:
+    """(i, work(i)) for each part i of `todo`: in forked workers when there are several parts and
+    enough documents to pay for starting them."""
     if workers > 1 and len(todo) > 1 and sum(bounds[i][1] - bounds[i][0] for i in todo) >= PARALLEL_FROM:
         segment.flush()  # no SQLite connection crosses the fork
         _STATE["work"] = work
         try:
             with multiprocessing.get_context("fork").Pool(min(workers, len(todo))) as pool:
                 for i, data in zip(todo, pool.imap(_forked, todo), strict=True):
-                    yield i, pickle.loads(data), data
+                    yield i, pickle.loads(data)
         finally:
             _STATE.clear()
     else:
         for i in todo:
-            yield i, work(i), None
+            yield i, work(i)

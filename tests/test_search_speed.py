@@ -190,7 +190,7 @@ class IndexBuilder:
             state[1] += 1
 
 
-def reference_build_index(corpus: Corpus) -> tuple[list[Article], IndexBuilder]:
+def reference_build_index(corpus: Corpus) -> tuple[list[Article], search_analysis.Joined]:
     articles = document_order(corpus)
     builder = IndexBuilder()
     for doc, article in enumerate(articles):
@@ -203,7 +203,7 @@ def reference_build_index(corpus: Corpus) -> tuple[list[Article], IndexBuilder]:
                                  if state[1] >= builder.least and re.fullmatch(f"[{CJK}]{{3}}", key))
     for doc, article in enumerate(articles):
         builder.add_phrases(doc, article.title, body_text(article))
-    return articles, builder
+    return articles, search_analysis.Joined(builder.keys, builder.vocabulary, builder.frequent, builder.least)
 
 
 
