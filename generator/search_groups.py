@@ -11,6 +11,7 @@ holds a GROUPS-th of that. The group a key falls in also orders the heavy keys' 
 
 from __future__ import annotations
 
+import itertools
 import os
 import pickle
 from collections.abc import Iterable, Sequence
@@ -65,29 +66,33 @@ _ERRORS = (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, T
 
 
 def write(path: Path, about: tuple[Any, ...], groups: Iterable[dict[str, Any]]) -> None:
-    """A grouped file: where each section lies, then `about` (whatever its writer keeps there) and
-    one pickle per group; written beside `path` and moved into place."""
-    sections = [pickle.dumps(about, protocol=pickle.HIGHEST_PROTOCOL)]
-    sections += [pickle.dumps(group, protocol=pickle.HIGHEST_PROTOCOL) for group in groups]
-    spans, start = [], 0
-    for data in sections:
-        spans.append((start, len(data)))
-        start += len(data)
+    """A grouped file: `about` (whatever its writer keeps there) and one pickle per group, each
+    written as it is made, then where each lies and, in the last 8 bytes, where that list starts.
+    Written beside `path` and moved into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f"{path.name}.tmp{os.getpid()}")
+    spans = []
     with open(temp, "wb") as handle:
+        for section in itertools.chain([about], groups):
+            data = pickle.dumps(section, protocol=pickle.HIGHEST_PROTOCOL)
+            spans.append((handle.tell(), len(data)))
+            handle.write(data)
+            del data
+        end = handle.tell()
         pickle.dump(tuple(spans), handle, protocol=pickle.HIGHEST_PROTOCOL)
-        handle.writelines(sections)
+        handle.write(end.to_bytes(8, "little"))
     os.replace(temp, path)
 
 
 def _section(path: Path, number: int) -> Any:
     with open(path, "rb") as handle:
+        handle.seek(-8, os.SEEK_END)
+        handle.seek(int.from_bytes(handle.read(8), "little"))
         spans = pickle.load(handle)
         if not isinstance(spans, tuple) or len(spans) != GROUPS + 1:
             raise ValueError("not a grouped file")
         start, size = spans[number]
-        handle.seek(start, os.SEEK_CUR)
+        handle.seek(start)
         return pickle.loads(handle.read(size))
 
 

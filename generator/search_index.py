@@ -20,9 +20,10 @@ import json
 import math
 import pickle
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import overload
 
 from generator import search_phrases
 from generator.corpus import Article, Corpus
@@ -32,13 +33,12 @@ from generator.search_analysis import (
     CHUNK,
     MAX_CHUNKS,
     Joined,
-    Streamed,
     _varint,
-    analysed,
     no_gc,
 )
 from generator.search_groups import GROUPS, key_hashes
 from generator.search_groups import key_hash as key_hash  # static/search.js and search_patch use it
+from generator.search_parts import Streamed, analysed
 from generator.search_text import CJK_RE, fold, t2s_only, t2s_table
 
 DATA = "search/data/"
@@ -86,11 +86,33 @@ def body_text(article: Article) -> str:
     return "\n".join(part for part in parts if part)
 
 
+class Texts(Sequence[tuple[str, str]]):
+    """Documents' (title, body), made when a part asks for them: held all at once they are as large
+    as the archive's text (some 300 MB at 100,000 articles), and forked workers would copy the
+    pages of them they touch."""
+
+    def __init__(self, articles: list[Article]) -> None:
+        self.articles = articles
+
+    def __len__(self) -> int:
+        return len(self.articles)
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[str, str]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[str, str]]: ...
+
+    def __getitem__(self, index: int | slice) -> tuple[str, str] | list[tuple[str, str]]:
+        if isinstance(index, slice):
+            return [(a.title, body_text(a)) for a in self.articles[index]]
+        return self.articles[index].title, body_text(self.articles[index])
+
+
 def build_index(corpus: Corpus) -> tuple[list[Article], Streamed]:
     """Every key's postings and positions (search_analysis), then the filters' postings."""
     articles = document_order(corpus)
-    index = analysed([(a.title, body_text(a)) for a in articles],
-                     [f"{a.date.year:04d}-{a.date.month:02d}" for a in articles], HEAVY)
+    index = analysed(Texts(articles), [f"{a.date.year:04d}-{a.date.month:02d}" for a in articles], HEAVY)
     filters: dict[str, list] = {}  # type: ignore[type-arg]
     for doc, article in enumerate(articles):
         for key in (SECTION_KEY + article.section.slug, *(PERSON_KEY + fold(p.name) for p in article.people)):
