@@ -1,39 +1,26 @@
-"""The search index's text work, done in parts that can run in parallel and be kept between builds.
+"""The search index's text work: what documents add to every key, and joining parts of them.
 
-Documents are taken in parts: a run of at most PART_DOCS documents of one month. A part is analysed
-on its own into what its documents add to every pair and triple (postings and positions, encoded,
-document ids counted from the part's first), which depends only on the part's texts and the words
-jieba knows. Parts are analysed by forked workers when there are several to do, kept in
-SITE/.cache/search/ by a hash of their texts, and joined in document order; so the index is the same
-byte for byte as one made document by document, and an edit makes one part again instead of the
-whole archive. A second phase adds the phrase keys (search_phrases): the joined counts give the
-triples frequent in the whole archive, then each part, again in workers, finds its phrase keys from
-its texts and the word lengths the part kept; they are kept beside the part, by a digest of the
-frequent triples it holds, so they are made again only when one of those changes.
+Documents are taken in parts (search_parts). A part is analysed on its own into what its documents
+add to every pair and triple (postings and positions, encoded, document ids counted from the part's
+first), which depends only on the part's texts and the words jieba knows; parts joined in document
+order give the index byte for byte as one made document by document. A second phase adds the phrase
+keys (search_phrases), found in each part given the triples frequent in the whole archive.
 """
 
 from __future__ import annotations
 
 import gc
-import hashlib
-import multiprocessing
-import os
-import pickle
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import TypeVar
 
-from generator import search_phrase_vector, search_phrases, search_vector, segment
-from generator.search_text import fold, t2s_table
+from generator import search_groups, search_phrase_vector, search_phrases, search_vector, segment
+from generator.search_text import fold
 
-VERSION = "4"  # bump when what a part holds changes: it empties the cache
-PART_DOCS = 512
-PARALLEL_FROM = 300  # documents to analyse before starting workers pays
+VERSION = "5"  # bump when what a part holds changes: it empties the cache
 CHUNK = 250  # characters of body text per snippet fragment
 MAX_CHUNKS = 8  # three bits in a posting
 HEAVY = 8192  # bytes: a key whose postings or positions exceed this gets files of its own
@@ -122,12 +109,17 @@ def phrase_keys(texts: Sequence[tuple[str, str]], part: Part, frequent: Collecti
 class Joined:
     """The whole index's keys, as search_index writes them: key -> [last doc id, entry count,
     postings, positions, positions part cuts]; every character of the folded text; and the triples
-    its phrase keys are made of, frequent from `least` documents (search_phrases)."""
+    its phrase keys are made of, frequent from `least` documents (search_phrases). Held at once:
+    what join() makes of parts in memory (tests, a small archive); a build streams (Streamed)."""
 
     keys: dict[str, list]  # type: ignore[type-arg]
     vocabulary: set[str]
     frequent: frozenset[str] = frozenset()
     least: int = 0
+
+    def groups(self) -> Iterator[dict[str, list]]:  # type: ignore[type-arg]
+        """The keys by hash group (search_groups), in group order."""
+        yield from search_groups.grouped(self.keys)
 
 
 def join(parts: Sequence[Part], heavy: int = HEAVY) -> Joined:
@@ -146,10 +138,15 @@ def _join(parts: Sequence[Part], heavy: int) -> Joined:
         vocabulary |= part.vocabulary
         _append(keys, pieces, part.keys, base)
         base += part.documents
+    _cut_all(keys, pieces, heavy)
+    return Joined(keys, vocabulary)
+
+
+def _cut_all(keys: dict[str, list], pieces: dict[str, list[tuple[int, int, array[int] | None]]],  # type: ignore[type-arg]
+             heavy: int) -> None:
     for key, state in keys.items():
         if len(state[3]) > heavy:
             state[4] = _cuts(pieces[key], heavy)
-    return Joined(keys, vocabulary)
 
 
 def join_phrases(joined: Joined, parts: Sequence[Part], phrases: Sequence[dict[str, KeyState]]) -> None:
@@ -195,96 +192,6 @@ def _cuts(pieces: list[tuple[int, int, array[int] | None]], heavy: int) -> list[
     return cuts if len(cuts) > 1 else None
 
 
-# ---- parts: which documents, the cache, the workers ----------------------------------------------
-
-
-def part_bounds(months: Sequence[str]) -> list[tuple[int, int]]:
-    """[start, end) document ranges: a new part at each month and after PART_DOCS documents."""
-    bounds: list[tuple[int, int]] = []
-    start = 0
-    for doc in range(1, len(months) + 1):
-        if doc == len(months) or months[doc] != months[start] or doc - start == PART_DOCS:
-            bounds.append((start, doc))
-            start = doc
-    return bounds
-
-
-@cache
-def _code() -> bytes:
-    """This module, the text rules and the 繁→简 table: a part is made again when any changes."""
-    here = Path(__file__).resolve().parent
-    table = "".join(f"{k}{v}" for k, v in sorted(t2s_table().items()))
-    names = ("search_analysis.py", "search_phrase_vector.py", "search_phrases.py", "search_text.py",
-             "search_vector.py")
-    return b"".join([(here / name).read_bytes() for name in names] + [table.encode("utf-8")])
-
-
-def part_name(texts: Sequence[tuple[str, str]], engine: str) -> str:
-    digest = hashlib.blake2b(f"{VERSION}:{engine}:{CHUNK}".encode(), digest_size=20)
-    digest.update(_code())
-    for title, body in texts:
-        for text in (title, body):
-            data = text.encode("utf-8")
-            digest.update(len(data).to_bytes(8, "little"))
-            digest.update(data)
-    return digest.hexdigest()
-
-
-class PartCache:
-    """Parts in one file each under SITE/.cache/search/, with the dictionary they were made with.
-
-    A part made with another dictionary of the same total is still exact if none of its texts holds
-    a word that differs between the two (see generator.segment on why the total is kept fixed).
-    """
-
-    def __init__(self, folder: Path, dictionary: segment.UserDictionary) -> None:
-        self.folder = folder
-        self.dictionary = dictionary
-        self._changed: dict[tuple[tuple[str, int], ...], frozenset[str]] = {}
-
-    def get(self, name: str, texts: Sequence[tuple[str, str]]) -> Part | None:
-        try:
-            with open(self.folder / f"{name}.pickle", "rb") as handle:
-                total, words, part = pickle.load(handle)
-        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-            return None
-        if not isinstance(part, Part) or total != self.dictionary.total:
-            return None
-        if words != self.dictionary.words:
-            changed = self._changed.get(words)
-            if changed is None:
-                changed = self._changed[words] = segment.UserDictionary(words).changed(self.dictionary)
-            folded = [fold(text) for pair in texts for text in pair]
-            if any(word in text for word in changed for text in folded):
-                return None
-        return part
-
-    def phrases(self, name: str, made_from: str) -> dict[str, KeyState] | None:
-        """A part's phrase keys (phase 2), if kept and made from the same digest (search_phrases)."""
-        try:
-            with open(self.folder / f"{name}{PHRASES}.pickle", "rb") as handle:
-                digest, keys = pickle.load(handle)
-        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-            return None
-        return keys if digest == made_from and isinstance(keys, dict) else None
-
-    def put(self, name: str, data: bytes) -> None:
-        """Keep a part (`name`) or its phrase keys (`name` + PHRASES)."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        temp = self.folder / f"{name}.tmp{os.getpid()}"
-        temp.write_bytes(data)
-        os.replace(temp, self.folder / f"{name}.pickle")
-
-    def keep_only(self, names: set[str]) -> None:
-        """Remove the parts no document uses any more, with their phrase keys."""
-        for path in self.folder.glob("*.pickle"):
-            if path.name.split(".", 1)[0] not in names:
-                path.unlink(missing_ok=True)
-
-
-PHRASES = ".phrases"  # a part's phrase keys are kept beside it, under its name and this
-
-
 def _cut_with(segmenter: segment.Segmenter) -> Cut:
     engine = segmenter.engine
 
@@ -309,84 +216,3 @@ def contributions(texts: Sequence[tuple[str, str]], frequent: Collection[str], c
         entries.append({key: (state[3].decode("ascii"), None if state[4] is None else state[4].decode("ascii"))
                         for key, state in keys.items()})
     return entries, vocabulary
-
-
-def analysed(texts: Sequence[tuple[str, str]], months: Sequence[str], heavy: int = HEAVY,
-             workers: int | None = None) -> Joined:
-    """The index of documents (title, body) in id order; `months` (YYYY-MM of each) bounds the parts.
-
-    Two phases, each part by part: pairs and triples, which give every triple's document count;
-    then, given the triples frequent in the whole archive, the phrase keys (search_phrases).
-    Tokens come from the configured segmenter's engine; its token cache is not used here (the parts
-    are kept instead), which keeps forked workers away from its SQLite file.
-    """
-    segmenter = segment.current()
-    cut = _cut_with(segmenter)
-    dictionary = segmenter.dictionary
-    bounds = part_bounds(months)
-    folder = segmenter.cache_path.parent / "search" if segmenter.cache_path else None
-    cache = PartCache(folder, dictionary) if folder else None
-    names = [part_name(texts[start:end], segmenter.engine_name) for start, end in bounds]
-    workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
-
-    def part(i: int) -> tuple[int, tuple[tuple[str, int], ...], Part]:
-        """As PartCache keeps it: with the dictionary it was made with."""
-        return dictionary.total, dictionary.words, analyse(texts[bounds[i][0]:bounds[i][1]], cut)
-
-    parts: list[Part | None] = [cache.get(name, texts[start:end]) if cache else None
-                                for name, (start, end) in zip(names, bounds, strict=True)]
-    for i, made, data in _each(part, [i for i, p in enumerate(parts) if p is None], bounds, workers):
-        parts[i] = made[2]
-        if cache:
-            cache.put(names[i], data or _pickled(made))
-    done = [p for p in parts if p is not None]
-    joined = join(done, heavy)
-
-    joined.least = search_phrases.least(len(texts))
-    joined.frequent = search_phrases.frequent(((key, state[1]) for key, state in joined.keys.items()), joined.least)
-    held = [frozenset(search_phrases.held(joined.frequent, p.keys)) for p in done]
-    digests = [search_phrases.digest(h, p.words) for h, p in zip(held, done, strict=True)]
-
-    def phrases(i: int) -> tuple[str, dict[str, KeyState]]:
-        return digests[i], phrase_keys(texts[bounds[i][0]:bounds[i][1]], done[i], held[i])
-
-    found: list[dict[str, KeyState] | None] = [cache.phrases(name, digest) if cache else None
-                                               for name, digest in zip(names, digests, strict=True)]
-    for i, made_phrases, data in _each(phrases, [i for i, p in enumerate(found) if p is None], bounds, workers):
-        found[i] = made_phrases[1]
-        if cache:
-            cache.put(names[i] + PHRASES, data or _pickled(made_phrases))
-    if cache:
-        cache.keep_only(set(names))
-    join_phrases(joined, done, [keys or {} for keys in found])
-    return joined
-
-
-def _pickled(value: object) -> bytes:
-    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-# Forked workers inherit the work to do (and the texts it reads) instead of receiving it pickled.
-_STATE: dict[str, Callable[[int], object]] = {}
-
-
-def _forked(i: int) -> bytes:
-    return _pickled(_STATE["work"](i))
-
-
-def _each(work: Callable[[int], T], todo: list[int], bounds: Sequence[tuple[int, int]],
-          workers: int) -> Iterator[tuple[int, T, bytes | None]]:
-    """(i, work(i), that pickled if it was) for each part i of `todo`: in forked workers when there
-    are several parts and enough documents to pay for starting them."""
-    if workers > 1 and len(todo) > 1 and sum(bounds[i][1] - bounds[i][0] for i in todo) >= PARALLEL_FROM:
-        segment.flush()  # no SQLite connection crosses the fork
-        _STATE["work"] = work
-        try:
-            with multiprocessing.get_context("fork").Pool(min(workers, len(todo))) as pool:
-                for i, data in zip(todo, pool.imap(_forked, todo), strict=True):
-                    yield i, pickle.loads(data), data
-        finally:
-            _STATE.clear()
-    else:
-        for i in todo:
-            yield i, work(i), None

@@ -18,8 +18,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections import defaultdict
+import pickle
+import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import overload
 
 from generator import search_phrases
 from generator.corpus import Article, Corpus
@@ -30,8 +34,11 @@ from generator.search_analysis import (
     MAX_CHUNKS,
     Joined,
     _varint,
-    analysed,
+    no_gc,
 )
+from generator.search_groups import GROUPS, key_hashes
+from generator.search_groups import key_hash as key_hash  # static/search.js and search_patch use it
+from generator.search_parts import Streamed, analysed
 from generator.search_text import CJK_RE, fold, t2s_only, t2s_table
 
 DATA = "search/data/"
@@ -49,14 +56,6 @@ PERSON_KEY = "\x01p"
 
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 _ALPHA = ALPHABET.encode("ascii")
-
-
-def key_hash(key: str) -> int:
-    """FNV-1a over code points; static/search.js computes the same."""
-    h = 2166136261
-    for ch in key:
-        h = ((h ^ ord(ch)) * 16777619) & 0xFFFFFFFF
-    return h
 
 
 @dataclass(frozen=True)
@@ -87,20 +86,43 @@ def body_text(article: Article) -> str:
     return "\n".join(part for part in parts if part)
 
 
-def build_index(corpus: Corpus) -> tuple[list[Article], Joined]:
+class Texts(Sequence[tuple[str, str]]):
+    """Documents' (title, body), made when a part asks for them: held all at once they are as large
+    as the archive's text (some 300 MB at 100,000 articles), and forked workers would copy the
+    pages of them they touch."""
+
+    def __init__(self, articles: list[Article]) -> None:
+        self.articles = articles
+
+    def __len__(self) -> int:
+        return len(self.articles)
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[str, str]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[str, str]]: ...
+
+    def __getitem__(self, index: int | slice) -> tuple[str, str] | list[tuple[str, str]]:
+        if isinstance(index, slice):
+            return [(a.title, body_text(a)) for a in self.articles[index]]
+        return self.articles[index].title, body_text(self.articles[index])
+
+
+def build_index(corpus: Corpus) -> tuple[list[Article], Streamed]:
     """Every key's postings and positions (search_analysis), then the filters' postings."""
     articles = document_order(corpus)
-    index = analysed([(a.title, body_text(a)) for a in articles],
-                     [f"{a.date.year:04d}-{a.date.month:02d}" for a in articles], HEAVY)
-    keys = index.keys
+    index = analysed(Texts(articles), [f"{a.date.year:04d}-{a.date.month:02d}" for a in articles], HEAVY)
+    filters: dict[str, list] = {}  # type: ignore[type-arg]
     for doc, article in enumerate(articles):
         for key in (SECTION_KEY + article.section.slug, *(PERSON_KEY + fold(p.name) for p in article.people)):
-            state = keys.setdefault(key, [-1, 0, bytearray(), bytearray(), None])
+            state = filters.setdefault(key, [-1, 0, bytearray(), bytearray(), None])
             if state[0] != doc:
                 state[2] += _varint(doc - state[0])
                 state[2].append(_ALPHA[0])
                 state[0] = doc
                 state[1] += 1
+    index.include(filters)
     return articles, index
 
 
@@ -125,56 +147,108 @@ def script(name: str, data: object) -> bytes:
     return f'__xinyuSearch("{name}",{payload});\n'.encode()
 
 
+class _Writer:
+    """Writes search/data/ files into the staging folder as they are made, counting them."""
+
+    def __init__(self, staging: Staging) -> None:
+        self.staging = staging
+        self.urls: list[str] = []
+        self.bytes = 0
+
+    def __call__(self, name: str, data: object) -> None:
+        encoded = script(name, data)
+        self.staging.write(DATA + name + ".js", encoded)
+        self.urls.append(DATA + name + ".js")
+        self.bytes += len(encoded)
+
+    def in_order(self) -> None:
+        """The files' keys in name order, as the output's manifest has always listed them (a patch
+        keeps that order, search_patch)."""
+        keys = self.staging.keys
+        ordered = {url: keys.pop(url) for url in sorted(self.urls)}
+        keys.update(ordered)
+
+
 def write(corpus: Corpus, staging: Staging) -> IndexStats:
-    """Write search/data/ into the staging folder; returns what was written."""
-    articles, builder = build_index(corpus)
-    files: dict[str, bytes] = {}
-    heavy = _write_keys(builder, files)
-    files["meta.js"] = script("meta", _meta(corpus, articles, heavy["buckets"]))
-    for shard, table in _t2s_shards(builder.vocabulary).items():
-        files[f"s/{shard}.js"] = script(f"s/{shard}", table)
-    for doc, article in enumerate(articles):
-        for name, fragment in _fragments(doc, article):
-            files[name + ".js"] = script(name, fragment)
-    files["people.js"] = script("people", _people(corpus))
-    for name in sorted(files):
-        staging.write(DATA + name, files[name])
-    return IndexStats(len(files), sum(len(b) for b in files.values()), len(builder.keys),
-                      heavy["buckets"], heavy["heavy"], heavy["light"], frozenset(builder.vocabulary),
-                      builder.frequent, builder.least)
+    """Write search/data/ into the staging folder; returns what was written. Each file is written
+    as it is made, and the keys a hash group at a time (search_groups)."""
+    articles, index = build_index(corpus)
+    put = _Writer(staging)
+    with no_gc():
+        keys = _write_keys(index, put)
+        put("meta", _meta(corpus, articles, keys["buckets"]))
+        for shard, table in _t2s_shards(index.vocabulary).items():
+            put(f"s/{shard}", table)
+        for doc, article in enumerate(articles):
+            for name, fragment in _fragments(doc, article):
+                put(name, fragment)
+        put("people", _people(corpus))
+    put.in_order()
+    return IndexStats(len(put.urls), put.bytes, keys["keys"], keys["buckets"], keys["heavy"], keys["light"],
+                      frozenset(index.vocabulary), index.frequent, index.least)
 
 
-def _write_keys(builder: Joined, files: dict[str, bytes]) -> dict[str, int]:
-    light = sum(len(state[2]) for state in builder.keys.values() if len(state[2]) <= HEAVY)
-    buckets = 1 << max(3, math.ceil(math.log2(max(1, light / SHARD_TARGET))))
-    docs: dict[int, dict[str, object]] = defaultdict(dict)
-    positions: dict[int, dict[str, object]] = defaultdict(dict)
-    heavy = 0
-    for key in sorted(builder.keys):
-        _, count, postings, buffer, cuts = builder.keys[key]
-        bucket = key_hash(key) % buckets
-        text = postings.decode("ascii")
-        if len(text) > HEAVY:
-            name = shard_name("kx", heavy)
-            files[name + ".js"] = script(name, text)
-            docs[bucket][key] = [heavy, count]
-        else:
-            docs[bucket][key] = text
-        if cuts and len(cuts) > 1:
-            ends = [offset for _, offset in cuts[1:]] + [len(buffer)]
-            for part, ((_, start), end) in enumerate(zip(cuts, ends, strict=True)):
-                name = positions_name(heavy, part)
-                files[name + ".js"] = script(name, buffer[start:end].decode("ascii"))
-            positions[bucket][key] = [heavy, [entry for entry, _ in cuts]]
-        elif buffer:
-            positions[bucket][key] = buffer.decode("ascii")
-        if len(text) > HEAVY or (cuts and len(cuts) > 1):
-            heavy += 1
-    for bucket in range(buckets):
-        for kind, shard in (("k", docs), ("p", positions)):
-            name = shard_name(kind, bucket)
-            files[name + ".js"] = script(name, shard.get(bucket, {}))
-    return {"buckets": buckets, "heavy": heavy, "light": light}
+def _buckets(light: int) -> int:
+    """Key shards of SHARD_TARGET bytes of postings on average, a power of two (8 or more)."""
+    return 1 << max(3, math.ceil(math.log2(max(1, light / SHARD_TARGET))))
+
+
+def _write_keys(index: Joined | Streamed, put: Callable[[str, object], None]) -> dict[str, int]:
+    """A heavy key's files as its group is read; each group's shard entries kept on disk until the
+    light postings of all of them give the shard count. Heavy keys are numbered in group order,
+    then key order."""
+    light = heavy = count = 0
+    with tempfile.TemporaryDirectory(prefix="xinyu-shards-") as folder:
+        spill = Path(folder)
+        for number, group in enumerate(index.groups()):
+            docs: dict[str, object] = {}
+            positions: dict[str, object] = {}
+            for key in sorted(group):
+                _, entries, postings, buffer, cuts = group[key]
+                text = postings.decode("ascii")
+                if len(text) > HEAVY:
+                    put(shard_name("kx", heavy), text)
+                    docs[key] = [heavy, entries]
+                else:
+                    docs[key] = text
+                    light += len(text)
+                if cuts and len(cuts) > 1:
+                    ends = [offset for _, offset in cuts[1:]] + [len(buffer)]
+                    for part, ((_, start), end) in enumerate(zip(cuts, ends, strict=True)):
+                        put(positions_name(heavy, part), buffer[start:end].decode("ascii"))
+                    positions[key] = [heavy, [entry for entry, _ in cuts]]
+                elif buffer:
+                    positions[key] = buffer.decode("ascii")
+                if len(text) > HEAVY or (cuts and len(cuts) > 1):
+                    heavy += 1
+            count += len(group)
+            del group
+            (spill / str(number)).write_bytes(pickle.dumps((docs, positions), protocol=pickle.HIGHEST_PROTOCOL))
+            del docs, positions
+        buckets = _buckets(light)
+        _write_shards(spill, buckets, put)
+    return {"buckets": buckets, "heavy": heavy, "light": light, "keys": count}
+
+
+def _write_shards(spill: Path, buckets: int, put: Callable[[str, object], None]) -> None:
+    """The key shards (k/, p/) from each group's entries: with GROUPS or more shards, a group's
+    shards are whole once it is read; with fewer, shard b is whole after the last group g with
+    g % buckets == b."""
+    step = min(GROUPS, buckets)
+    shards: dict[int, tuple[dict[str, object], dict[str, object]]] = {}
+    for number in range(GROUPS):
+        docs, positions = pickle.loads((spill / str(number)).read_bytes())
+        where = dict(zip(docs, [h % buckets for h in key_hashes(list(docs))], strict=True))
+        for key, value in docs.items():
+            shards.setdefault(where[key], ({}, {}))[0][key] = value
+        for key, value in positions.items():
+            shards.setdefault(where[key], ({}, {}))[1][key] = value
+        del docs, positions, where
+        if number >= GROUPS - step:
+            for bucket in range(number % step, buckets, step):
+                shard_docs, shard_positions = shards.pop(bucket, ({}, {}))
+                put(shard_name("k", bucket), shard_docs)
+                put(shard_name("p", bucket), shard_positions)
 
 
 def _meta(corpus: Corpus, articles: list[Article], buckets: int) -> dict[str, object]:

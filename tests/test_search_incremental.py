@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.make_corpus import write_corpus
-from generator import search_analysis, search_index, search_patch, search_phrases, segment
+from generator import search_index, search_parts, search_patch, search_phrases, segment
 from generator.corpus import Article, Corpus
 from generator.output import Staging, staged
 from generator.pipeline import load
@@ -98,7 +98,7 @@ class Builds:
 
 @pytest.fixture
 def builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Builds:
-    monkeypatch.setattr(search_analysis, "PART_DOCS", 37)
+    monkeypatch.setattr(search_parts, "PART_DOCS", 37)
     monkeypatch.setattr(search_index, "HEAVY", HEAVY)
     # a line that moves with every document, so that a few new ones move it (the real one moves
     # when the archive doubles: tests/test_search_index.py)

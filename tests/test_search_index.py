@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from search_sites import ROOT, Story, query, write_index, write_site
 
-from generator import search_analysis, search_index, search_phrases, search_reference, segment
+from generator import search_analysis, search_index, search_parts, search_phrases, search_reference, segment
 from generator.pipeline import load
 from generator.search_text import CJK_RE, fold, t2s_table, units
 
@@ -225,7 +225,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory, monkeypatch_module: pyte
                     "--out", str(site), "--seed", "7"], check=True, capture_output=True)
     monkeypatch_module.setattr(search_index, "HEAVY", 150)
     monkeypatch_module.setattr(search_index, "SHARD_TARGET", 2000)
-    monkeypatch_module.setattr(search_analysis, "PART_DOCS", 25)
+    monkeypatch_module.setattr(search_parts, "PART_DOCS", 25)
     data = write_index(site, tmp_path_factory.mktemp("generated-out"))
     return data, search_index.document_order(load(site))
 

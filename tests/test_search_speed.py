@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.make_corpus import write_corpus
-from generator import search_analysis, search_index, search_phrases, segment
+from generator import search_analysis, search_index, search_parts, search_phrases, segment
 from generator.corpus import Article, Corpus
 from generator.output import Staging
 from generator.pipeline import load
@@ -190,7 +190,7 @@ class IndexBuilder:
             state[1] += 1
 
 
-def reference_build_index(corpus: Corpus) -> tuple[list[Article], IndexBuilder]:
+def reference_build_index(corpus: Corpus) -> tuple[list[Article], search_analysis.Joined]:
     articles = document_order(corpus)
     builder = IndexBuilder()
     for doc, article in enumerate(articles):
@@ -203,7 +203,7 @@ def reference_build_index(corpus: Corpus) -> tuple[list[Article], IndexBuilder]:
                                  if state[1] >= builder.least and re.fullmatch(f"[{CJK}]{{3}}", key))
     for doc, article in enumerate(articles):
         builder.add_phrases(doc, article.title, body_text(article))
-    return articles, builder
+    return articles, search_analysis.Joined(builder.keys, builder.vocabulary, builder.frequent, builder.least)
 
 
 
@@ -217,7 +217,7 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 @pytest.fixture
 def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(search_analysis, "PART_DOCS", 37)
+    monkeypatch.setattr(search_parts, "PART_DOCS", 37)
     monkeypatch.setattr(search_index, "HEAVY", HEAVY)
 
 
@@ -259,7 +259,7 @@ def count_analysed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 def test_parts_give_the_same_files_as_one_document_at_a_time(
         site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_parts: None,
         parallel: bool) -> None:
-    monkeypatch.setattr(search_analysis, "PARALLEL_FROM", 0 if parallel else 10**9)
+    monkeypatch.setattr(search_parts, "PARALLEL_FROM", 0 if parallel else 10**9)
     corpus = configured(site)
     expected = written(corpus, tmp_path / "reference", monkeypatch, reference=True)
     sizes = count_analysed(monkeypatch)
@@ -296,7 +296,7 @@ def test_a_dictionary_word_keeps_the_parts_whose_texts_do_not_hold_it(
     (site / "dictionary.txt").write_text(f"{word} 500\n", encoding="utf-8")
     corpus = configured(site)
     sizes = count_analysed(monkeypatch)
-    monkeypatch.setattr(search_analysis, "PARALLEL_FROM", 10**9)  # counted here, not in workers
+    monkeypatch.setattr(search_parts, "PARALLEL_FROM", 10**9)  # counted here, not in workers
     actual = written(corpus, tmp_path / "again", monkeypatch)
     holding = sum(1 for t in texts if word in t)
     assert 0 < sum(sizes) < ARTICLES and sum(sizes) >= holding
@@ -328,7 +328,7 @@ def test_an_edit_that_keeps_the_frequent_triples_makes_the_phrase_keys_of_its_pa
     assert len(paragraph) > 20
     path.write_text(f"{text}\n{paragraph}\n", encoding="utf-8")  # its own text again: no triple new to it
     sizes, phrase_sizes = count_analysed(monkeypatch), count_phrase_parts(monkeypatch)
-    monkeypatch.setattr(search_analysis, "PARALLEL_FROM", 10**9)
+    monkeypatch.setattr(search_parts, "PARALLEL_FROM", 10**9)
     actual = written(configured(site), tmp_path / "again", monkeypatch)
     assert len(sizes) == 1 and len(phrase_sizes) == 1 and sizes == phrase_sizes
     shutil.rmtree(site / ".cache")

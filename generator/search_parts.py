@@ -1,0 +1,271 @@
+"""The search index made part by part: which documents, the cache of parts, the workers, the
+joined index streamed a hash group at a time.
+
+Documents are taken in parts: a run of at most PART_DOCS documents of one month. Parts are analysed
+(search_analysis) by forked workers when there are several to do, kept in SITE/.cache/search/ by a
+hash of their texts, their keys split into hash groups (search_groups); an edit makes one part again
+instead of the whole archive. A worker keeps what it made on disk and hands back only the part's
+vocabulary: a part handed back pickled would be held twice. The parts are then joined one hash group
+at a time, which gives every triple's document count and so the triples frequent in the whole
+archive; given those, each part's phrase keys (search_phrases) are made, again in workers, and kept
+beside the part by a digest of the frequent triples it holds, so they are made again only when one of
+those changes. The writer (search_index) reads the joined index a group at a time (Streamed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import pickle
+import tempfile
+from array import array
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TypeVar
+
+from generator import search_analysis, search_groups, search_phrases, segment
+from generator.search_analysis import CHUNK, HEAVY, VERSION, KeyState, Part, _append, _cut_all, _cut_with, no_gc
+from generator.search_text import fold, t2s_table
+
+PART_DOCS = 512
+PARALLEL_FROM = 300  # documents to analyse before starting workers pays
+# parts a worker makes before a fresh one takes over: a long-lived worker's memory only grows (pages
+# of the parent it touched, copied; its allocator's high-water mark), and it is counted per worker
+RECYCLE = 8
+T = TypeVar("T")
+
+
+def part_bounds(months: Sequence[str]) -> list[tuple[int, int]]:
+    """[start, end) document ranges: a new part at each month and after PART_DOCS documents."""
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    for doc in range(1, len(months) + 1):
+        if doc == len(months) or months[doc] != months[start] or doc - start == PART_DOCS:
+            bounds.append((start, doc))
+            start = doc
+    return bounds
+
+
+@cache
+def _code() -> bytes:
+    """This module, the text rules and the 繁→简 table: a part is made again when any changes."""
+    here = Path(__file__).resolve().parent
+    table = "".join(f"{k}{v}" for k, v in sorted(t2s_table().items()))
+    names = ("search_analysis.py", "search_groups.py", "search_phrase_vector.py", "search_phrases.py", "search_text.py",
+             "search_vector.py")
+    return b"".join([(here / name).read_bytes() for name in names] + [table.encode("utf-8")])
+
+
+def part_name(texts: Sequence[tuple[str, str]], engine: str) -> str:
+    digest = hashlib.blake2b(f"{VERSION}:{engine}:{CHUNK}".encode(), digest_size=20)
+    digest.update(_code())
+    for title, body in texts:
+        for text in (title, body):
+            data = text.encode("utf-8")
+            digest.update(len(data).to_bytes(8, "little"))
+            digest.update(data)
+    return digest.hexdigest()
+
+
+class PartCache:
+    """Parts in one file each under SITE/.cache/search/, with the dictionary they were made with:
+    their keys split into hash groups (search_groups), so that the index is joined a group at a time.
+
+    A part made with another dictionary of the same total is still exact if none of its texts holds
+    a word that differs between the two (see generator.segment on why the total is kept fixed).
+    """
+
+    def __init__(self, folder: Path, dictionary: segment.UserDictionary) -> None:
+        self.folder = folder
+        self.dictionary = dictionary
+        self._changed: dict[tuple[tuple[str, int], ...], frozenset[str]] = {}
+
+    def _path(self, name: str) -> Path:
+        return self.folder / f"{name}.pickle"
+
+    def get(self, name: str, texts: Sequence[tuple[str, str]]) -> frozenset[str] | None:
+        """The vocabulary of a kept part that is still exact for `texts`, or None."""
+        about = search_groups.about(self._path(name))
+        if about is None or len(about) != 5 or about[0] != self.dictionary.total:
+            return None
+        words, vocabulary = about[1], about[3]
+        if words != self.dictionary.words:
+            changed = self._changed.get(words)
+            if changed is None:
+                changed = self._changed[words] = segment.UserDictionary(words).changed(self.dictionary)
+            folded = [fold(text) for pair in texts for text in pair]
+            if any(word in text for word in changed for text in folded):
+                return None
+        return vocabulary if isinstance(vocabulary, frozenset) else None
+
+    def put(self, name: str, part: Part) -> None:
+        about = (self.dictionary.total, self.dictionary.words, part.documents, part.vocabulary, part.words)
+        search_groups.write(self._path(name), about, search_groups.grouped(part.keys))
+
+    def part(self, name: str) -> Part:
+        """A kept part without its keys (phase 2 reads only its word lengths)."""
+        about = search_groups.about(self._path(name))
+        if about is None:
+            raise FileNotFoundError(self._path(name))
+        return Part(about[2], about[3], {}, about[4])
+
+    def keys(self, name: str, group: int) -> dict[str, KeyState]:
+        return search_groups.group(self._path(name), group)
+
+    def phrases(self, name: str, made_from: str) -> bool:
+        """Whether a part's phrase keys (phase 2) are kept, made from the same digest (search_phrases)."""
+        return search_groups.about(self._path(name + PHRASES)) == (made_from,)
+
+    def put_phrases(self, name: str, made_from: str, keys: dict[str, KeyState]) -> None:
+        search_groups.write(self._path(name + PHRASES), (made_from,), search_groups.grouped(keys))
+
+    def phrase_keys(self, name: str, group: int) -> dict[str, KeyState]:
+        return search_groups.group(self._path(name + PHRASES), group)
+
+    def keep_only(self, names: set[str]) -> None:
+        """Remove the parts no document uses any more, with their phrase keys."""
+        for path in self.folder.glob("*.pickle"):
+            if path.name.split(".", 1)[0] not in names:
+                path.unlink(missing_ok=True)
+
+
+PHRASES = ".phrases"  # a part's phrase keys are kept beside it, under its name and this
+
+
+@dataclass
+class Streamed:
+    """The whole index's keys as Joined holds them, a hash group at a time: the pairs and triples
+    of each group joined and cut (kept in `spill` until read), the parts' phrase keys of the group
+    appended when it is read, and keys given whole (the filters) added to their group."""
+
+    cache: PartCache
+    names: list[str]
+    documents: list[int]  # per part
+    spill: tempfile.TemporaryDirectory  # type: ignore[type-arg]
+    vocabulary: set[str]
+    frequent: frozenset[str] = frozenset()
+    least: int = 0
+    extra: list[dict[str, list]] | None = None  # type: ignore[type-arg]
+
+    def include(self, keys: dict[str, list]) -> None:  # type: ignore[type-arg]
+        """Keys no text makes (search_index's filters), whole."""
+        self.extra = search_groups.grouped(keys)
+
+    def groups(self) -> Iterator[dict[str, list]]:  # type: ignore[type-arg]
+        """Each group's keys once, in group order; the spill is gone when the last is read."""
+        try:
+            for group in range(search_groups.GROUPS):
+                path = Path(self.spill.name) / f"{group}.pickle"
+                with no_gc():
+                    keys = pickle.loads(path.read_bytes())
+                    path.unlink()
+                    base = 0
+                    for name, documents in zip(self.names, self.documents, strict=True):
+                        _append(keys, {}, self.cache.phrase_keys(name, group), base)
+                        base += documents
+                    keys.update(self.extra[group] if self.extra else {})
+                yield keys
+                del keys
+        finally:
+            self.spill.cleanup()
+
+
+def analysed(texts: Sequence[tuple[str, str]], months: Sequence[str], heavy: int = HEAVY,
+             workers: int | None = None) -> Streamed:
+    """The index of documents (title, body) in id order; `months` (YYYY-MM of each) bounds the parts.
+
+    Two phases, each part by part: pairs and triples, which give every triple's document count;
+    then, given the triples frequent in the whole archive, the phrase keys (search_phrases).
+    Tokens come from the configured segmenter's engine; its token cache is not used here (the parts
+    are kept instead), which keeps forked workers away from its SQLite file. Workers keep what they
+    make on disk and hand back only a part's vocabulary: a part returned pickled to the parent
+    would be held twice; and between the phases the parts are joined a hash group at a time.
+    """
+    segmenter = segment.current()
+    cut = _cut_with(segmenter)
+    bounds = part_bounds(months)
+    spill = tempfile.TemporaryDirectory(prefix="xinyu-search-")
+    folder = segmenter.cache_path.parent / "search" if segmenter.cache_path else Path(spill.name) / "parts"
+    cache = PartCache(folder, segmenter.dictionary)
+    names = [part_name(texts[start:end], segmenter.engine_name) for start, end in bounds]
+    workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+
+    def part(i: int) -> frozenset[str]:
+        made = search_analysis.analyse(texts[bounds[i][0]:bounds[i][1]], cut)
+        cache.put(names[i], made)
+        return made.vocabulary
+
+    vocabularies = [cache.get(name, texts[start:end]) for name, (start, end) in zip(names, bounds, strict=True)]
+    for i, made in _each(part, [i for i, v in enumerate(vocabularies) if v is None], bounds, workers):
+        vocabularies[i] = made
+    least = search_phrases.least(len(texts))
+    held = _join_groups(cache, names, bounds, Path(spill.name), heavy, least)
+    frequent = frozenset(triple for triples in held for triple in triples)
+    digests = [search_phrases.digest(h, cache.part(name).words) for h, name in zip(held, names, strict=True)]
+
+    def phrases(i: int) -> None:
+        keys = search_analysis.phrase_keys(texts[bounds[i][0]:bounds[i][1]], cache.part(names[i]), frozenset(held[i]))
+        cache.put_phrases(names[i], digests[i], keys)
+
+    todo = [i for i, (name, digest) in enumerate(zip(names, digests, strict=True)) if not cache.phrases(name, digest)]
+    for _ in _each(phrases, todo, bounds, workers):
+        pass
+    if segmenter.cache_path:
+        cache.keep_only(set(names))
+    vocabulary = set().union(*(v for v in vocabularies if v is not None))
+    return Streamed(cache, names, [end - start for start, end in bounds], spill, vocabulary, frequent, least)
+
+
+def _join_groups(cache: PartCache, names: list[str], bounds: Sequence[tuple[int, int]], spill: Path,
+                 heavy: int, least: int) -> list[list[str]]:
+    """Phase 1 joined a hash group at a time, each kept in `spill`: returns the frequent triples
+    each part holds, sorted (search_phrases.held), which its phrase keys are made of."""
+    held: list[list[str]] = [[] for _ in names]
+    for group in range(search_groups.GROUPS):
+        with no_gc():
+            keys: dict[str, list] = {}  # type: ignore[type-arg]
+            pieces: dict[str, list[tuple[int, int, array[int] | None]]] = {}
+            parts = [cache.keys(name, group) for name in names]
+            for part_keys, (start, _) in zip(parts, bounds, strict=True):
+                _append(keys, pieces, part_keys, start)
+            _cut_all(keys, pieces, heavy)
+            found = search_phrases.frequent(((key, state[1]) for key, state in keys.items()), least)
+            for triples, part_keys in zip(held, parts, strict=True):
+                triples += search_phrases.held(found, part_keys)
+            del parts, pieces
+            (spill / f"{group}.pickle").write_bytes(_pickled(keys))
+            del keys
+    return [sorted(triples) for triples in held]
+
+
+def _pickled(value: object) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+# Forked workers inherit the work to do (and the texts it reads) instead of receiving it pickled.
+_STATE: dict[str, Callable[[int], object]] = {}
+
+
+def _forked(i: int) -> bytes:
+    return _pickled(_STATE["work"](i))
+
+
+def _each(work: Callable[[int], T], todo: list[int], bounds: Sequence[tuple[int, int]],
+          workers: int) -> Iterator[tuple[int, T]]:
+    """(i, work(i)) for each part i of `todo`: in forked workers when there are several parts and
+    enough documents to pay for starting them."""
+    if workers > 1 and len(todo) > 1 and sum(bounds[i][1] - bounds[i][0] for i in todo) >= PARALLEL_FROM:
+        segment.flush()  # no SQLite connection crosses the fork
+        _STATE["work"] = work
+        try:
+            with multiprocessing.get_context("fork").Pool(min(workers, len(todo)), maxtasksperchild=RECYCLE) as pool:
+                for i, data in zip(todo, pool.imap(_forked, todo), strict=True):
+                    yield i, pickle.loads(data)
+        finally:
+            _STATE.clear()
+    else:
+        for i in todo:
+            yield i, work(i)
