@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.make_corpus import write_corpus
-from generator import pipeline, search_analysis, search_index, search_patch, search_phrases, segment
+from generator import pipeline, search_index, search_parts, search_patch, search_phrases, segment
 from generator.corpus import Corpus
 from generator.output import Staging
 from generator.search_text import CJK, fold
@@ -38,7 +38,7 @@ OLDER = 50  # an article of an older issue
 
 @pytest.fixture
 def builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Builds:
-    monkeypatch.setattr(search_analysis, "PART_DOCS", 37)
+    monkeypatch.setattr(search_parts, "PART_DOCS", 37)
     monkeypatch.setattr(search_index, "HEAVY", HEAVY)
     monkeypatch.setattr(search_phrases, "least", lambda documents: max(2, documents // PHRASE_SHARE))
     site = tmp_path / "site"
