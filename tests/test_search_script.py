@@ -18,7 +18,7 @@ import pytest
 from search_sites import ROOT, query, write_index
 from test_search_index import expected, sample_queries
 
-from generator import search_analysis, search_index, search_phrases
+from generator import search_index, search_parts, search_phrases
 from generator.pipeline import load
 from generator.search_text import CJK_RE
 
@@ -35,7 +35,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list]:  #
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(search_index, "HEAVY", 150)
         patch.setattr(search_index, "SHARD_TARGET", 2000)
-        patch.setattr(search_analysis, "PART_DOCS", 25)
+        patch.setattr(search_parts, "PART_DOCS", 25)
         data = write_index(site, tmp_path_factory.mktemp("script-out"))
     return data, search_index.document_order(load(site))
 
