@@ -182,7 +182,7 @@ class _Refusing:
 
 def test_the_cache_lives_in_the_site_cache_folder(tmp_path: Path) -> None:
     site = tmp_path / "site"
-    shutil.copytree(ROOT, site, ignore=shutil.ignore_patterns(".cache", "public", ".git"))
+    shutil.copytree(ROOT, site, ignore=shutil.ignore_patterns(".*", "public", "benchmarks", "node_modules"))
     segment.configure(site, ["黄舒"])
     segment.words("彩林掩映南山公园")
     segment.flush()
