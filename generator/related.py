@@ -35,7 +35,8 @@ KEYWORDS = 12  # per article
 RELATED = 4  # at most, per article
 VERSION = "2"  # of what related.pickle holds
 PARALLEL_FROM = 400  # articles to cut before starting workers pays
-RECYCLE = 20  # chunks of 200 articles a worker cuts before a fresh one is forked
+CHUNK = 200  # articles a worker cuts at a time
+RECYCLE = 20  # chunks a worker cuts before a fresh one is forked
 HAS_WORD = re.compile(r"[^\W\d_]")  # a letter or a Chinese character, not only digits and signs
 
 Keywords = tuple[tuple[str, float], ...]
@@ -166,12 +167,14 @@ def related_changes(corpus: Corpus, folder: Path, since: str = "") -> tuple[Rela
     result = np.full((len(urls), RELATED), -1, dtype=np.int64)
     if old is None:
         todo: Iterable[int] = range(len(urls))
+        pairing.index()
     else:
         old_to_new = np.array(_positions(old_urls, urls), dtype=np.int64)
         kept = {row for row in rows if row is not None}
         changed_old = [row for row in range(len(old_urls)) if row not in kept]
         changed_new = [number for number, row in enumerate(rows) if row is None]
         todo = sorted(pairing.affected(old, changed_old, changed_new, old_to_new))
+        pairing.index(todo)
         before = np.array([row_of.get(url, -1) for url in urls], dtype=np.int64)  # edited or not
         there = before >= 0
         previous = np.asarray(stored["result"])[before[there]]
@@ -228,30 +231,34 @@ def _vectors(articles: list[Article]) -> Iterator[dict[str, float]]:
     """Normalised keywords of the articles, in order; cut on every core when there are many.
 
     Workers cut with the engine itself: the token cache's SQLite file stays in this process, and
-    the vectors are what is kept (by digest) anyway.
+    the vectors are what is kept (by digest) anyway. The engine is made here, before the fork, so
+    that every worker shares it: made in each (fresh) worker, it cost a third of a second and some
+    60 MB a worker. Each worker reads its articles' bodies itself (Body: pread), so the archive's
+    text is never held in this process at once (at 100,000 articles some 300 MB).
     """
     workers = min(os.cpu_count() or 1, 8)
     if workers < 2 or len(articles) < PARALLEL_FROM:
         return (_normalised(article_keywords(article)) for article in articles)
     segment.flush()  # no SQLite connection crosses the fork
-    _TEXTS[:] = [_text(article) for article in articles]
+    segment.current().engine  # noqa: B018  made once, shared copy-on-write
+    _ARTICLES[:] = articles
     try:
-        chunks = [range(start, min(start + 200, len(articles))) for start in range(0, len(articles), 200)]
+        chunks = [range(start, min(start + CHUNK, len(articles))) for start in range(0, len(articles), CHUNK)]
         # a fresh worker every RECYCLE chunks: a long-lived one ends up with its own copy of the
         # pages of the parent it touched (at 100,000 articles this stage peaked at 1.75 GB PSS)
         with multiprocessing.get_context("fork").Pool(workers, maxtasksperchild=RECYCLE) as pool:
             done = [vector for part in pool.imap(_vectors_of, chunks) for vector in part]
     finally:
-        _TEXTS.clear()
+        _ARTICLES.clear()
     return iter(done)
 
 
-_TEXTS: list[str] = []  # forked workers inherit the texts instead of receiving them pickled
+_ARTICLES: list[Article] = []  # forked workers inherit the articles instead of receiving them pickled
 
 
 def _vectors_of(indices: range) -> list[dict[str, float]]:
     cut = segment.current().engine.cut
-    return [_normalised(keywords(_TEXTS[i], cut=cut)) for i in indices]
+    return [_normalised(keywords(_text(_ARTICLES[i]), cut=cut)) for i in indices]
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -276,6 +283,7 @@ def related(corpus: Corpus, count: int = RELATED) -> dict[str, tuple[Article, ..
     urls = [Urls.article(a) for a in corpus.articles]
     keywords = table([_normalised(article_keywords(a)) for a in corpus.articles])
     pairing = Pairing(keywords, urls, [-a.date.toordinal() for a in corpus.articles])
+    pairing.index()
     articles = corpus.articles
     return {url: tuple(articles[other] for other in pairing.best(number, count)) for number, url in enumerate(urls)}
 
