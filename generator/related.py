@@ -18,8 +18,8 @@ import os
 import pickle
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from contextlib import closing, contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -95,10 +95,17 @@ def _weights_for(count: int, folder: Path) -> Iterator[None]:
     they are few, from the whole table read once (before workers fork) when they are many."""
     global _weigh
     if count >= PARALLEL_FROM or not count:
-        if count:
-            idf.table()
-            idf.Lookup(folder).close()  # made now, while the table is read, for the edits to come
-        yield
+        if not count:
+            yield
+            return
+        idf.table()
+        idf.Lookup(folder).close()  # made now, while the table is read, for the edits to come
+        try:
+            yield
+        finally:
+            # 47 MB the rest of the build (its search stage is its peak) need not carry
+            idf.table.cache_clear()
+            _word_idf().clear()
         return
     lookup = idf.Lookup(folder)
     _weigh = lookup.get
@@ -160,9 +167,8 @@ def related_changes(corpus: Corpus, folder: Path, since: str = "") -> tuple[Rela
     rows = [row if row is not None and old_digests[row] == a.digest and not (differ and _holds(a, differ)) else None
             for row, a in zip(rows, corpus.articles, strict=True)]
     cut = [a for a, row in zip(corpus.articles, rows, strict=True) if row is None]
-    with _weights_for(len(cut), folder):
-        fresh = _vectors(cut)
-        keywords = table([next(fresh) if row is None else row for row in rows], old)
+    with _weights_for(len(cut), folder), closing(_vectors(cut)) as fresh:  # closed: its workers end
+        keywords = table((next(fresh) if row is None else row for row in rows), old)
     pairing = Pairing(keywords, urls, [-a.date.toordinal() for a in corpus.articles])
     result = np.full((len(urls), RELATED), -1, dtype=np.int64)
     if old is None:
@@ -227,18 +233,21 @@ class _Related(Mapping[str, tuple[Article, ...]]):
         return len(self._urls)
 
 
-def _vectors(articles: list[Article]) -> Iterator[dict[str, float]]:
-    """Normalised keywords of the articles, in order; cut on every core when there are many.
+def _vectors(articles: list[Article]) -> Generator[dict[str, float], None, None]:
+    """Normalised keywords of the articles, in order, as they are made; cut on every core when
+    there are many.
 
     Workers cut with the engine itself: the token cache's SQLite file stays in this process, and
     the vectors are what is kept (by digest) anyway. The engine is made here, before the fork, so
     that every worker shares it: made in each (fresh) worker, it cost a third of a second and some
     60 MB a worker. Each worker reads its articles' bodies itself (Body: pread), so the archive's
-    text is never held in this process at once (at 100,000 articles some 300 MB).
+    text is never held in this process at once (at 100,000 articles some 300 MB), and the vectors
+    come back a chunk at a time, to be kept compact (related_pairs.table) as they come.
     """
     workers = min(os.cpu_count() or 1, 8)
     if workers < 2 or len(articles) < PARALLEL_FROM:
-        return (_normalised(article_keywords(article)) for article in articles)
+        yield from (_normalised(article_keywords(article)) for article in articles)
+        return
     segment.flush()  # no SQLite connection crosses the fork
     segment.current().engine  # noqa: B018  made once, shared copy-on-write
     _ARTICLES[:] = articles
@@ -247,10 +256,10 @@ def _vectors(articles: list[Article]) -> Iterator[dict[str, float]]:
         # a fresh worker every RECYCLE chunks: a long-lived one ends up with its own copy of the
         # pages of the parent it touched (at 100,000 articles this stage peaked at 1.75 GB PSS)
         with multiprocessing.get_context("fork").Pool(workers, maxtasksperchild=RECYCLE) as pool:
-            done = [vector for part in pool.imap(_vectors_of, chunks) for vector in part]
+            for part in pool.imap(_vectors_of, chunks):
+                yield from part
     finally:
         _ARTICLES.clear()
-    return iter(done)
 
 
 _ARTICLES: list[Article] = []  # forked workers inherit the articles instead of receiving them pickled
