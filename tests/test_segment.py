@@ -130,6 +130,24 @@ def test_rjieba_gives_jiebas_tokens_on_a_generated_corpus() -> None:
     assert any(name in rjieba_cut(text) for text in texts[:20] for name in names)
 
 
+@pytest.mark.skipif("rjieba" not in segment.available_engines(), reason="rjieba not installed")
+def test_rjieba_engines_do_not_share_a_tokenizer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first engine takes the tokenizer rjieba made on import; no later one may get it too."""
+    import rjieba
+
+    monkeypatch.setattr(rjieba, "_DEFAULT_JIEBA", rjieba.Jieba())  # as just imported
+    monkeypatch.setattr(segment, "_CLAIMED", [])
+    text = "欧阳梓萱在南山公园"
+    plain = rjieba.Jieba().cut(text, True)
+    assert "欧阳梓萱" not in plain
+    engines = [segment.make_engine(UserDictionary.of([("欧阳梓萱", 500)]), "rjieba"),
+               segment.make_engine(UserDictionary(), "rjieba")]
+    assert engines[0].tokenizer is rjieba._DEFAULT_JIEBA
+    assert engines[1].tokenizer is not engines[0].tokenizer
+    assert "欧阳梓萱" in engines[0].cut(text)
+    assert engines[1].cut(text) == plain
+
+
 def test_the_cache_spares_a_second_run(tmp_path: Path) -> None:
     texts, names = generated_corpus(20, seed=3)
     dictionary = user_dictionary(ROOT, names)
