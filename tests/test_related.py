@@ -192,3 +192,16 @@ def test_workers_share_the_engine_made_before_they_fork(site: Path, tmp_path: Pa
     finally:
         segment.reset()
     assert made.read_text().split() == [str(os.getpid())]
+
+
+def test_article_urls_made_once_per_issue_are_the_routes_urls(monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator import routes
+
+    corpus = pipeline.load(ROOT)  # the sample issue: many articles of one date
+    assert len({a.date for a in corpus.articles}) < len(corpus.articles)
+    assert related._urls(corpus.articles) == [Urls.article(a) for a in corpus.articles]
+    # a pattern that does not put the slug in as it is: every URL formatted, still the routes' own
+    monkeypatch.setitem(routes.URLS, "article", "{y:04d}/{m:02d}/{d:02d}/{slug:_>30}.html")
+    urls = related._urls(corpus.articles)
+    assert urls == [Urls.article(a) for a in corpus.articles]
+    assert urls[0].endswith(corpus.articles[0].slug.rjust(30, "_") + ".html")
