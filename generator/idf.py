@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib.util
 import sqlite3
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -46,14 +45,15 @@ def table() -> Table:
     lines = text.splitlines()
     parts = text.split()
     if len(parts) == 2 * len(lines):  # "word weight" on every line, as jieba ships it: split in one go
-        pairs: Iterable[tuple[str, str] | list[str]] = zip(parts[0::2], parts[1::2], strict=True)
+        words, weights = parts[0::2], parts[1::2]
     else:
-        pairs = (pair for pair in (line.rsplit(" ", 1) for line in lines) if len(pair) == 2)
+        pairs = [pair for pair in (line.rsplit(" ", 1) for line in lines) if len(pair) == 2]
+        words, weights = [word for word, _ in pairs], [weight for _, weight in pairs]
     # one string per distinct weight (some 3,300 of them): a lookup takes a reference to the weight,
     # and a forked worker (related.py) then copies the page holding it; with a string per word a
     # worker looking up 20,000 words copied 42 MB of the table, with these a few hundred kB
     same: dict[str, str] = {}
-    raw = {word: same.setdefault(weight, weight) for word, weight in pairs}
+    raw = dict(zip(words, map(same.setdefault, weights, weights), strict=True))
     values = sorted(map(float, raw.values()))
     return Table(Floats(raw), values[len(values) // 2])
 

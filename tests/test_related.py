@@ -205,3 +205,15 @@ def test_article_urls_made_once_per_issue_are_the_routes_urls(monkeypatch: pytes
     urls = related._urls(corpus.articles)
     assert urls == [Urls.article(a) for a in corpus.articles]
     assert urls[0].endswith(corpus.articles[0].slug.rjust(30, "_") + ".html")
+
+
+def test_the_idf_table_holds_one_string_per_weight() -> None:
+    """A forked worker's lookup takes a reference to the weight, copying the page that holds it:
+    with one string per word, a worker copied most of the table."""
+    from generator import idf
+
+    idf.table.cache_clear()
+    weights = list(dict.values(idf.table().freq))
+    assert len(weights) > 100_000
+    assert len({id(weight) for weight in weights}) == len(set(weights)) < len(weights) / 10
+    assert idf.table().freq.get("页岩气", -1.0) == float(dict.get(idf.table().freq, "页岩气", -1.0))
