@@ -66,12 +66,14 @@ class Table:
         return np.bincount(self.words, minlength=len(self.vocabulary))
 
 
-def table(rows: Iterable[Vector | int], old: Table | None = None) -> Table:
-    """A table of the given vectors, each either a new vector or the number of a row of `old`.
+def table(vectors: Iterable[Vector], old: Table | None = None, reused: Ints | None = None) -> Table:
+    """A table of keyword vectors: per row, the row of `old` given by `reused`, or where that is -1
+    (or `reused` is None: every row) the next of `vectors`.
 
-    Rows are taken one at a time and a new vector is kept only as ids and weights (8 bytes each):
-    at 100,000 articles the vectors as dicts held 170 MB while the table was made. Rows of `old`
-    keep their word ids: its vocabulary is extended, never reordered.
+    Rows of `old` are copied a run of consecutive rows at a time, and a new vector is kept only as
+    ids and weights (8 bytes each) as it comes: at 100,000 articles the vectors as dicts held 170 MB
+    while the table was made. Rows of `old` keep their word ids: its vocabulary is extended, never
+    reordered.
     """
     vocabulary = list(old.vocabulary) if old is not None else []
     ids: dict[str, int] | None = None
@@ -79,33 +81,17 @@ def table(rows: Iterable[Vector | int], old: Table | None = None) -> Table:
     weights: list[Floats] = []
     fresh_words, fresh_weights = array("q"), array("d")  # new vectors since the last run of old rows
     lengths = array("q")
-    reused = array("q")
-    first = last = -1  # a run of consecutive rows of `old`, copied as one slice
+    vectors = iter(vectors)
 
-    def flush() -> None:
+    def flush_fresh() -> None:
         nonlocal fresh_words, fresh_weights
         if fresh_words:
             words.append(np.frombuffer(fresh_words, dtype=np.int64))
             weights.append(np.frombuffer(fresh_weights, dtype=np.float64))
             fresh_words, fresh_weights = array("q"), array("d")
-        if old is not None and first < last:
-            start, end = int(old.offsets[first]), int(old.offsets[last])
-            words.append(old.words[start:end])
-            weights.append(old.weights[start:end])
 
-    for row in rows:
-        if isinstance(row, int):
-            if row != last:
-                if fresh_words or first < last:
-                    flush()
-                first = row
-            last = row + 1
-            lengths.append(0)
-            reused.append(row)
-            continue
-        if first < last:
-            flush()
-        first = last = -1
+    def add(row: Vector) -> None:
+        nonlocal ids
         if ids is None:
             ids = {word: i for i, word in enumerate(vocabulary)}
         for word in row:
@@ -115,13 +101,33 @@ def table(rows: Iterable[Vector | int], old: Table | None = None) -> Table:
         fresh_words.extend([ids[word] for word in row])
         fresh_weights.extend(row.values())
         lengths.append(len(row))
-        reused.append(-1)
-    flush()
-    counts = np.frombuffer(lengths, dtype=np.int64).copy() if lengths else np.zeros(0, dtype=np.int64)
-    if old is not None and reused:
-        from_old = np.frombuffer(reused, dtype=np.int64)
-        mask = from_old >= 0
-        counts[mask] = (old.offsets[1:] - old.offsets[:-1])[from_old[mask]]
+
+    if reused is None:
+        for row in vectors:
+            add(row)
+        counts = np.frombuffer(lengths, dtype=np.int64) if lengths else np.zeros(0, dtype=np.int64)
+    else:
+        assert old is not None or not (reused >= 0).any()
+        kept = reused >= 0
+        counts = np.zeros(len(reused), dtype=np.int64)
+        if old is not None:
+            counts[kept] = np.diff(old.offsets)[reused[kept]]
+        # where a new row is, or a run of consecutive old rows begins
+        follows = np.zeros(len(reused), dtype=bool)
+        follows[1:] = kept[1:] & kept[:-1] & (reused[1:] == reused[:-1] + 1)
+        bounds = np.flatnonzero(~follows).tolist()
+        for here, end in zip(bounds, [*bounds[1:], len(reused)], strict=True):
+            first = int(reused[here])
+            if first < 0:
+                add(next(vectors))
+                counts[here] = lengths[-1]
+                continue
+            assert old is not None
+            flush_fresh()
+            start, stop = int(old.offsets[first]), int(old.offsets[first + end - here])
+            words.append(old.words[start:stop])
+            weights.append(old.weights[start:stop])
+    flush_fresh()
     offsets = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
     return Table(vocabulary,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 
-from generator.related_pairs import MIN_SCORE, MIN_SHARED, Pairing, Vector, ceiling, rarity, table
+from generator.related_pairs import MIN_SCORE, MIN_SHARED, Pairing, Table, Vector, ceiling, rarity, table
 
 
 def plain_best(vectors: list[Vector], urls: list[str], newest: list[int], number: int, count: int) -> list[int]:
@@ -71,3 +72,21 @@ def test_an_edit_indexes_only_the_keywords_it_pairs_again() -> None:
                           for word in few.table.words[few.table.offsets[number]:few.table.offsets[number + 1]]))
     with pytest.raises(ValueError, match="not indexed"):
         few.best(outside, 4)
+
+
+def rows_of(keywords: Table) -> list[Vector]:
+    return [{keywords.vocabulary[w]: x for w, x in zip(keywords.words[start:end].tolist(),
+                                                     keywords.weights[start:end].tolist(), strict=True)}
+            for start, end in zip(keywords.offsets[:-1].tolist(), keywords.offsets[1:].tolist(), strict=True)]
+
+
+def test_a_table_reuses_old_rows_in_runs_and_takes_new_vectors_in_order() -> None:
+    vectors, _, _ = archive(11, 30)
+    old = table(vectors)
+    new = [{"新词": 0.5, "词1": 0.25}, {"另一个": 1.0}, {}]
+    # rows 0-9 kept, one new, 12-19 kept, 25 then 24 (out of order), one new, an empty one, 26-29 kept
+    reused = [*range(10), -1, *range(12, 20), 25, 24, -1, -1, *range(26, 30)]
+    made = table(iter(new), old, np.array(reused, dtype=np.int64))
+    fresh = iter(new)
+    assert rows_of(made) == [vectors[row] if row >= 0 else next(fresh) for row in reused]
+    assert made.vocabulary[:len(old.vocabulary)] == old.vocabulary  # old ids kept
