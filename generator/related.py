@@ -186,7 +186,8 @@ def related_changes(corpus: Corpus, folder: Path, since: str = "") -> tuple[Rela
     else:
         old_to_new = (np.arange(len(urls), dtype=np.int64) if same_order
                       else np.array(_positions(old_urls, urls), dtype=np.int64))
-        changed_old = np.setdiff1d(np.arange(len(old_urls)), rows[rows >= 0]).tolist()
+        changed_old = (changed_new if same_order  # the same rows: those cut again are those changed
+                       else np.setdiff1d(np.arange(len(old_urls)), rows[rows >= 0]).tolist())
         todo = sorted(pairing.affected(old, changed_old, changed_new, old_to_new))
         pairing.index(todo)
         there = before >= 0  # edited or not: the affected are made again
