@@ -25,7 +25,7 @@ from generator.corpus import Corpus
 from generator.errors import ContentError
 from generator.output import Staging, staged
 from generator.reader import read_content, scan
-from generator.render import PROJECT, environment, render_page, template_keys
+from generator.render import PROJECT, compiled_folder, environment, render_page, template_keys
 from generator.routes import Group, Page, groups
 from generator.slugs import person_slug, unique_slugs
 
@@ -91,8 +91,8 @@ def _build(site: Path, output: Path, site_key: str, cache: Cache, corpus: Corpus
            started: float, progress: Progress | None) -> Report:
     started = report.timed("read", started)
     segment.configure(site, [person.name for person in corpus.contributors])
-    env = environment(site)
-    templates = template_keys(env)
+    compiled = compiled_folder(cache.folder, site_key)
+    templates = template_keys(environment(site, compiled), compiled)
     manifest = cache.manifest(output)
     # everything the pages, feeds and sitemap are made from (相关报道 follow from the articles' text)
     pages_from = key(site_key, sorted(templates.items()), segment.current().engine_name,
@@ -118,7 +118,7 @@ def _build(site: Path, output: Path, site_key: str, cache: Cache, corpus: Corpus
             articles = depends.record(corpus.articles, manifest.articles)
             edited = depends.edited(corpus.articles, articles, manifest.articles) if frame == manifest.frame else None
             made, related_name, reach = _pages_and_feeds(site, corpus, templates, site_key, cache, staging, report,
-                                                  progress, manifest, edited)
+                                                  progress, manifest, edited, compiled)
         started = time.perf_counter()
         staging.write("robots.txt", feeds.robots(corpus.config))
         search_inputs = _search_index(corpus, staging, cache, site_key, output, manifest.files)
@@ -137,7 +137,7 @@ def _build(site: Path, output: Path, site_key: str, cache: Cache, corpus: Corpus
 
 def _pages_and_feeds(site: Path, corpus: Corpus, templates: dict[str, str], site_key: str, cache: Cache,
                      staging: Staging, report: Report, progress: Progress | None, manifest: Manifest,
-                     edited: set[int] | None) -> tuple[list[str], str, depends.Reach]:
+                     edited: set[int] | None, compiled: Path) -> tuple[list[str], str, depends.Reach]:
     """Plan every page and feed and key them (of the pages, only those an edit reaches when `edited`
     holds the ids of the articles whose body alone changed); render and write those whose key changed.
 
@@ -185,7 +185,7 @@ def _pages_and_feeds(site: Path, corpus: Corpus, templates: dict[str, str], site
             if previous.get(page.url) != page_key:
                 stale.append(page)
     report.pages = len(urls)
-    _render_all(site, stale, corpus, staging, progress, len(urls))
+    _render_all(site, compiled, stale, corpus, staging, progress, len(urls))
     started = report.timed("render", started)
     made = list(urls)
     for feed in feeds.feeds(corpus):
@@ -250,10 +250,10 @@ def _bytes(path: Path) -> bytes:
 _STATE: dict[str, object] = {}
 
 
-def _render_all(site: Path, stale: list[Page], corpus: Corpus, staging: Staging, progress: Progress | None,
-                total: int) -> None:
+def _render_all(site: Path, compiled: Path, stale: list[Page], corpus: Corpus, staging: Staging,
+                progress: Progress | None, total: int) -> None:
     """Render and write the `stale` pages, on every core when there are enough of them."""
-    _STATE.update(site=site, pages=stale, corpus=corpus, root=staging.root)
+    _STATE.update(site=site, compiled=compiled, pages=stale, corpus=corpus, root=staging.root)
     workers = min(os.cpu_count() or 1, 8)
     chunks = [range(start, min(start + 200, len(stale))) for start in range(0, len(stale), 200)]
     done = total - len(stale)
@@ -281,7 +281,7 @@ def _render_chunk(indices: range) -> int:
     pages: list[Page] = _STATE["pages"]  # type: ignore[assignment]
     corpus: Corpus = _STATE["corpus"]  # type: ignore[assignment]
     root: Path = _STATE["root"]  # type: ignore[assignment]
-    env = _STATE.get("env") or environment(_STATE["site"])  # type: ignore[arg-type]
+    env = _STATE.get("env") or environment(_STATE["site"], _STATE["compiled"])  # type: ignore[arg-type]
     _STATE["env"] = env
     for index in indices:
         page = pages[index]
