@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -282,5 +283,41 @@ def test_an_edit_after_a_build_that_failed_late_equals_cold(tmp_path: Path, monk
     assert tree(site / "public") == before
     monkeypatch.undo()
     (site / "content/2022/05/10/z.md").write_text(article("南山公园", body=park + "\n(编者注:本文有一处文字更正。)\n"))
+    pipeline.build(site, site / "public")
+    assert tree(site / "public") == cold(site, tmp_path)
+
+
+def test_a_same_size_rewrite_with_its_time_put_back_is_read_again(site: Path, tmp_path: Path) -> None:
+    """The article cache trusts a file's stamp: size, modification time, inode and status-change time.
+    A rewrite of the same size whose modification time is put back (touch -r, cp -p, rsync -t) still
+    moves the status-change time, which no program can set back."""
+    path = site / FIRST
+    before = path.stat()
+    text = path.read_text()
+    assert "阶段性成效" in text
+    path.write_text(text.replace("阶段性成效", "阶段性效果"))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    pipeline.build(site, site / "public")
+    page = (site / "public/2022/12/10/biao-zhun-hua-rang-ji-guan-shi-wu-chuang-xin-fa-zhan.html").read_text()
+    assert "阶段性效果" in page and "阶段性成效" not in page
+    assert tree(site / "public") == cold(site, tmp_path)
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a pickle at all", b"\x80\x05garbage"])
+def test_a_damaged_build_cache_gives_what_a_cold_build_gives(site: Path, tmp_path: Path, damage: bytes) -> None:
+    """Every record of the build cache that this stage keeps (the output's manifest, the parsed articles,
+    the compiled templates and what each uses), emptied or overwritten, is read as missing."""
+    cache = site / ".cache"
+    damaged = [*cache.glob("manifest-*.pickle"), *(cache / "articles").glob("*.pickle"),
+               *(path for path in (cache / "templates").rglob("*") if path.is_file())]
+    assert any(path.name == "uses.pickle" for path in damaged) and len(damaged) > 3
+    for path in damaged:
+        path.write_bytes(damage)
+    edit_body(site)
+    pipeline.build(site, site / "public")
+    assert tree(site / "public") == cold(site, tmp_path)
+    edit_template(site)
     pipeline.build(site, site / "public")
     assert tree(site / "public") == cold(site, tmp_path)
