@@ -111,8 +111,7 @@ def _build(site: Path, output: Path, site_key: str, cache: Cache, corpus: Corpus
                     [(c.name, c.slug) for c in corpus.contributors])
         if manifest.pages_from == pages_from and all(url in previous for url in manifest.pages):
             # nothing they are made from changed and the output still holds them all
-            for url in manifest.pages:
-                staging.fresh(url, previous[url])
+            staging.keys.update({url: previous[url] for url in manifest.pages})  # staging.fresh() for each
             made, articles, related_name, reach = manifest.pages, manifest.articles, manifest.related, manifest.reach
             report.pages = sum(url.endswith(".html") for url in made)
             report.timed("render", started)
@@ -123,14 +122,17 @@ def _build(site: Path, output: Path, site_key: str, cache: Cache, corpus: Corpus
                                                   progress, manifest, edited, compiled)
         started = time.perf_counter()
         staging.write("robots.txt", feeds.robots(corpus.config))
-        search_inputs = _search_index(corpus, staging, cache, site_key, output, manifest.files)
+        before_search = len(staging.keys)
+        search_inputs = _search_index(corpus, staging, cache, site_key, output, manifest)
+        searched = len(staging.keys) - before_search  # the search stage's files come last (Manifest.search)
         started = report.timed("search", started)
         report.written, report.reused = staging.written, staging.reused
     segment.flush()
     record = Manifest(str(output.resolve()), staging.keys, manifest.folders if staging.folders is None
-                      else staging.folders, pages_from, made, frame, articles, related_name, reach)
+                      else staging.folders, pages_from, made, frame, articles, related_name, reach, searched)
     if (staging.folders is not None or pages_from != manifest.pages_from or record.output != manifest.output
-            or staging.keys != manifest.files or related_name != manifest.related or reach is not manifest.reach):
+            or staging.keys != manifest.files or related_name != manifest.related or reach is not manifest.reach
+            or searched != manifest.searched):
         cache.save_manifest(output, record)
     cache.save_search_key(search_inputs)  # only once the output holds that index
     report.timed("write", started)
@@ -224,7 +226,7 @@ def _reached(made_groups: list[Group], reach: depends.Reach, corpus: Corpus, edi
 
 
 def _search_index(corpus: Corpus, staging: Staging, cache: Cache, site_key: str, output: Path,
-                  recorded: dict[str, str]) -> str:
+                  manifest: Manifest) -> str:
     """The offline search index, unless nothing it is made from has changed since the last build.
 
     Articles edited in place are patched into the last build's index (search_patch); anything else
@@ -233,11 +235,14 @@ def _search_index(corpus: Corpus, staging: Staging, cache: Cache, site_key: str,
     inputs = key(site_key, segment.current().dictionary.fingerprint,
                  [(a.digest, a.slug, a.date.isoformat()) for a in corpus.articles],
                  [(c.name, c.slug) for c in corpus.contributors])
-    previous = {url: k for url, k in staging.previous.items() if url.startswith(search_index.DATA)}
-    whole = len(previous) == sum(url.startswith(search_index.DATA) for url in recorded)  # none deleted by hand
+    data, recorded = search_index.DATA, manifest.files
+    if staging.previous is recorded:  # staged() hands on the record itself when no output folder moved
+        previous, whole = dict(manifest.search), True
+    else:
+        previous = {url: k for url, k in staging.previous.items() if url.startswith(data)}
+        whole = len(previous) == sum(url.startswith(data) for url in recorded)  # none deleted by hand
     if previous and whole and cache.search_key() == inputs:
-        for url, file_key in previous.items():
-            staging.fresh(url, file_key)
+        staging.keys.update(previous)  # what staging.fresh() records, for the some 850,000 files at 100,000
         return inputs
     # the segmenter is still configured: site words, token cache
     search_patch.update(corpus, staging, output.resolve(), cache.folder, site_key, previous)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from generator import pipeline, related
+from generator.cache import Manifest
 from generator.errors import ContentError
 from tests.conftest import ROOT, article, write_site
 
@@ -321,3 +323,24 @@ def test_a_damaged_build_cache_gives_what_a_cold_build_gives(site: Path, tmp_pat
     edit_template(site)
     pipeline.build(site, site / "public")
     assert tree(site / "public") == cold(site, tmp_path)
+
+
+def recorded(site: Path) -> Manifest:
+    [path] = (site / ".cache").glob("manifest-*.pickle")
+    with open(path, "rb") as handle:
+        manifest = pickle.load(handle)
+    assert isinstance(manifest, Manifest)
+    return manifest
+
+
+@pytest.mark.parametrize("change", [edit_body, add_article, delete_article, edit_template])
+def test_the_record_names_the_search_files_as_a_look_through_it_would(site: Path, change: Change) -> None:
+    """Manifest.search (the search stage's files, the last of the record) is what the search stage
+    starts from when no output folder moved: it must be exactly the record's files under search/data/."""
+    for step in (change, lambda site: None):
+        step(site)
+        pipeline.build(site, site / "public")
+        manifest = recorded(site)
+        looked = [(url, key) for url, key in manifest.files.items() if url.startswith("search/data/")]
+        assert looked and list(manifest.search.items()) == looked
+        assert manifest.searched == len(looked)
