@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from generator import import_command, pipeline
+from generator import pipeline
 from generator.errors import ContentError
 
 Command = Callable[[argparse.Namespace], int]
@@ -66,8 +67,41 @@ def parser() -> argparse.ArgumentParser:
     search.add_argument("--limit", type=_positive, default=10, metavar="N", help="at most N hits (default 10)")
     search.set_defaults(run=run_search)
 
-    import_command.register(commands)
+    _import_command(commands)
     return root
+
+
+def _import_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    command = commands.add_parser(
+        "import", help="split a plain-text issue dump into article files",
+        description="Split a plain-text dump of one printed issue into article files under "
+                    "SITE/content/YYYY/MM/DD/ and print a review report.")
+    command.add_argument("file", type=Path, metavar="FILE", help="the dump (UTF-8, GB18030/GBK; LF or CRLF)")
+    command.add_argument("--date", required=True, type=_issue_date, help="the issue date, YYYY-MM-DD")
+    command.add_argument("--site", type=Path, default=Path("."), help="site folder (default: .)")
+    command.add_argument("--section", help="section for articles whose page header names none "
+                                           "(default: the first section in site.yaml)")
+    command.add_argument("--dry-run", action="store_true", help="show what would be written, write nothing")
+    command.add_argument("--force", action="store_true",
+                         help="overwrite existing files that differ (the editor's section, page, order, "
+                              "photos and tags are kept)")
+    command.set_defaults(run=run_import)
+
+
+def run_import(args: argparse.Namespace) -> int:
+    # imported on use: the importer's modules are a fifth of a build's start-up and a build needs none
+    from generator import import_command
+
+    return import_command.run_import(args)
+
+
+def _issue_date(text: str) -> dt.date:
+    try:
+        if len(text) != 10:
+            raise ValueError
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a real date in the form YYYY-MM-DD") from None
 
 
 def _positive(value: str) -> int:

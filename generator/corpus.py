@@ -157,15 +157,15 @@ class Corpus:
     config: SiteConfig
     articles: tuple[Article, ...]  # printed order, oldest issue first
     contributors: tuple[Contributor, ...]
-    # content/'s other files (photos beside their articles): path relative to content/, (mtime ns, size)
-    files: tuple[tuple[str, tuple[int, int]], ...] = ()
+    # content/'s other files (photos beside their articles): path relative to content/, stamp (reader.Stamp)
+    files: tuple[tuple[str, tuple[int, ...]], ...] = ()
     _by_date: dict[dt.date, Issue] = field(repr=False, compare=False, default_factory=dict)
     _people: dict[str, Contributor] = field(repr=False, compare=False, default_factory=dict)
     _sections: dict[Section, tuple[Article, ...]] = field(repr=False, compare=False, default_factory=dict)
 
     @classmethod
     def build(cls, config: SiteConfig, articles: list[Article], person_slugs: dict[str, str],
-              files: tuple[tuple[str, tuple[int, int]], ...] = ()) -> Corpus:
+              files: tuple[tuple[str, tuple[int, ...]], ...] = ()) -> Corpus:
         ordered = tuple(sorted(articles, key=lambda a: a.sort_key))
         credits: dict[str, list[Credit]] = defaultdict(list)
         for article in reversed(ordered):

@@ -31,23 +31,6 @@ class Prepared:
     actions: tuple[article_file.Action, ...]
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    command = commands.add_parser(
-        "import", help="split a plain-text issue dump into article files",
-        description="Split a plain-text dump of one printed issue into article files under "
-                    "SITE/content/YYYY/MM/DD/ and print a review report.")
-    command.add_argument("file", type=Path, metavar="FILE", help="the dump (UTF-8, GB18030/GBK; LF or CRLF)")
-    command.add_argument("--date", required=True, type=_issue_date, help="the issue date, YYYY-MM-DD")
-    command.add_argument("--site", type=Path, default=Path("."), help="site folder (default: .)")
-    command.add_argument("--section", help="section for articles whose page header names none "
-                                           "(default: the first section in site.yaml)")
-    command.add_argument("--dry-run", action="store_true", help="show what would be written, write nothing")
-    command.add_argument("--force", action="store_true",
-                         help="overwrite existing files that differ (the editor's section, page, order, "
-                              "photos and tags are kept)")
-    command.set_defaults(run=run_import)
-
-
 def run_import(args: argparse.Namespace) -> int:
     config = load_config(args.site)
     default = config.sections[0]
@@ -103,12 +86,3 @@ def section_for(article: ImportedArticle, config: SiteConfig, default: str) -> s
         if section.name in article.page_header:
             return section.name
     return default
-
-
-def _issue_date(text: str) -> dt.date:
-    try:
-        if len(text) != 10:
-            raise ValueError
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a real date in the form YYYY-MM-DD") from None

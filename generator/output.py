@@ -67,13 +67,13 @@ class Staging:
                     continue
                 self.write((Path(prefix) / relative / name).as_posix(), (base / name).read_bytes())
 
-    def copy_files(self, source: Path, files: Iterable[tuple[str, tuple[int, int]]]) -> None:
-        """Copy files (path relative to `source`, (mtime ns, size)), reading only those whose stamp moved.
+    def copy_files(self, source: Path, files: Iterable[tuple[str, tuple[int, ...]]]) -> None:
+        """Copy files (path relative to `source`, stamp: reader.Stamp), reading only those whose stamp moved.
 
         Keyed by stamp, not content as copy_tree does: an archive's photos are many and large.
         """
-        for relative, (mtime, size) in files:
-            if not (self.fresh(relative, f"stamp:{mtime}:{size}") and self.incremental):
+        for relative, stamp in files:
+            if not (self.fresh(relative, "stamp:" + ":".join(map(str, stamp))) and self.incremental):
                 self.put(relative, (source / relative).read_bytes())
 
     @property

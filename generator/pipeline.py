@@ -25,7 +25,7 @@ from generator.corpus import Corpus
 from generator.errors import ContentError
 from generator.output import Staging, staged
 from generator.reader import read_content, scan
-from generator.render import PROJECT, environment, render_page, template_keys
+from generator.render import PROJECT, compiled_folder, environment, render_page, template_keys
 from generator.routes import Group, Page, groups
 from generator.slugs import person_slug, unique_slugs
 
@@ -78,9 +78,11 @@ def build(site: Path, output: Path, progress: Progress | None = None) -> Report:
     cache = Cache(site, site_key)
     with search_analysis.no_gc():  # many lasting objects, no cycles: collections took most of reading
         corpus = load(site, cache)
-    # the corpus lives as long as the build: leave it out of every later collection (and out of the
-    # forked workers' copied pages, which a collection's visit would otherwise dirty)
-    gc.freeze()
+        # the corpus lives as long as the build: leave it out of every later collection (and out of the
+        # forked workers' copied pages, which a collection's visit would otherwise dirty). Frozen before
+        # the collector is enabled again: the first allocation after it would otherwise start a full
+        # collection over every object the reading made (a second at 100,000 articles)
+        gc.freeze()
     try:
         return _build(site, output, site_key, cache, corpus, report, started, progress)
     finally:
@@ -91,8 +93,8 @@ def _build(site: Path, output: Path, site_key: str, cache: Cache, corpus: Corpus
            started: float, progress: Progress | None) -> Report:
     started = report.timed("read", started)
     segment.configure(site, [person.name for person in corpus.contributors])
-    env = environment(site)
-    templates = template_keys(env)
+    compiled = compiled_folder(cache.folder, site_key)
+    templates = template_keys(environment(site, compiled), compiled)
     manifest = cache.manifest(output)
     # everything the pages, feeds and sitemap are made from (相关报道 follow from the articles' text)
     pages_from = key(site_key, sorted(templates.items()), segment.current().engine_name,
@@ -109,8 +111,7 @@ def _build(site: Path, output: Path, site_key: str, cache: Cache, corpus: Corpus
                     [(c.name, c.slug) for c in corpus.contributors])
         if manifest.pages_from == pages_from and all(url in previous for url in manifest.pages):
             # nothing they are made from changed and the output still holds them all
-            for url in manifest.pages:
-                staging.fresh(url, previous[url])
+            staging.keys.update({url: previous[url] for url in manifest.pages})  # staging.fresh() for each
             made, articles, related_name, reach = manifest.pages, manifest.articles, manifest.related, manifest.reach
             report.pages = sum(url.endswith(".html") for url in made)
             report.timed("render", started)
@@ -118,17 +119,20 @@ def _build(site: Path, output: Path, site_key: str, cache: Cache, corpus: Corpus
             articles = depends.record(corpus.articles, manifest.articles)
             edited = depends.edited(corpus.articles, articles, manifest.articles) if frame == manifest.frame else None
             made, related_name, reach = _pages_and_feeds(site, corpus, templates, site_key, cache, staging, report,
-                                                  progress, manifest, edited)
+                                                  progress, manifest, edited, compiled)
         started = time.perf_counter()
         staging.write("robots.txt", feeds.robots(corpus.config))
-        search_inputs = _search_index(corpus, staging, cache, site_key, output, manifest.files)
+        before_search = len(staging.keys)
+        search_inputs = _search_index(corpus, staging, cache, site_key, output, manifest)
+        searched = len(staging.keys) - before_search  # the search stage's files come last (Manifest.search)
         started = report.timed("search", started)
         report.written, report.reused = staging.written, staging.reused
     segment.flush()
     record = Manifest(str(output.resolve()), staging.keys, manifest.folders if staging.folders is None
-                      else staging.folders, pages_from, made, frame, articles, related_name, reach)
+                      else staging.folders, pages_from, made, frame, articles, related_name, reach, searched)
     if (staging.folders is not None or pages_from != manifest.pages_from or record.output != manifest.output
-            or staging.keys != manifest.files or related_name != manifest.related or reach is not manifest.reach):
+            or staging.keys != manifest.files or related_name != manifest.related or reach is not manifest.reach
+            or searched != manifest.searched):
         cache.save_manifest(output, record)
     cache.save_search_key(search_inputs)  # only once the output holds that index
     report.timed("write", started)
@@ -137,7 +141,7 @@ def _build(site: Path, output: Path, site_key: str, cache: Cache, corpus: Corpus
 
 def _pages_and_feeds(site: Path, corpus: Corpus, templates: dict[str, str], site_key: str, cache: Cache,
                      staging: Staging, report: Report, progress: Progress | None, manifest: Manifest,
-                     edited: set[int] | None) -> tuple[list[str], str, depends.Reach]:
+                     edited: set[int] | None, compiled: Path) -> tuple[list[str], str, depends.Reach]:
     """Plan every page and feed and key them (of the pages, only those an edit reaches when `edited`
     holds the ids of the articles whose body alone changed); render and write those whose key changed.
 
@@ -185,7 +189,7 @@ def _pages_and_feeds(site: Path, corpus: Corpus, templates: dict[str, str], site
             if previous.get(page.url) != page_key:
                 stale.append(page)
     report.pages = len(urls)
-    _render_all(site, stale, corpus, staging, progress, len(urls))
+    _render_all(site, compiled, stale, corpus, staging, progress, len(urls))
     started = report.timed("render", started)
     made = list(urls)
     for feed in feeds.feeds(corpus):
@@ -222,7 +226,7 @@ def _reached(made_groups: list[Group], reach: depends.Reach, corpus: Corpus, edi
 
 
 def _search_index(corpus: Corpus, staging: Staging, cache: Cache, site_key: str, output: Path,
-                  recorded: dict[str, str]) -> str:
+                  manifest: Manifest) -> str:
     """The offline search index, unless nothing it is made from has changed since the last build.
 
     Articles edited in place are patched into the last build's index (search_patch); anything else
@@ -231,11 +235,14 @@ def _search_index(corpus: Corpus, staging: Staging, cache: Cache, site_key: str,
     inputs = key(site_key, segment.current().dictionary.fingerprint,
                  [(a.digest, a.slug, a.date.isoformat()) for a in corpus.articles],
                  [(c.name, c.slug) for c in corpus.contributors])
-    previous = {url: k for url, k in staging.previous.items() if url.startswith(search_index.DATA)}
-    whole = len(previous) == sum(url.startswith(search_index.DATA) for url in recorded)  # none deleted by hand
+    data, recorded = search_index.DATA, manifest.files
+    if staging.previous is recorded:  # staged() hands on the record itself when no output folder moved
+        previous, whole = dict(manifest.search), True
+    else:
+        previous = {url: k for url, k in staging.previous.items() if url.startswith(data)}
+        whole = len(previous) == sum(url.startswith(data) for url in recorded)  # none deleted by hand
     if previous and whole and cache.search_key() == inputs:
-        for url, file_key in previous.items():
-            staging.fresh(url, file_key)
+        staging.keys.update(previous)  # what staging.fresh() records, for the some 850,000 files at 100,000
         return inputs
     # the segmenter is still configured: site words, token cache
     search_patch.update(corpus, staging, output.resolve(), cache.folder, site_key, previous)
@@ -250,10 +257,10 @@ def _bytes(path: Path) -> bytes:
 _STATE: dict[str, object] = {}
 
 
-def _render_all(site: Path, stale: list[Page], corpus: Corpus, staging: Staging, progress: Progress | None,
-                total: int) -> None:
+def _render_all(site: Path, compiled: Path, stale: list[Page], corpus: Corpus, staging: Staging,
+                progress: Progress | None, total: int) -> None:
     """Render and write the `stale` pages, on every core when there are enough of them."""
-    _STATE.update(site=site, pages=stale, corpus=corpus, root=staging.root)
+    _STATE.update(site=site, compiled=compiled, pages=stale, corpus=corpus, root=staging.root)
     workers = min(os.cpu_count() or 1, 8)
     chunks = [range(start, min(start + 200, len(stale))) for start in range(0, len(stale), 200)]
     done = total - len(stale)
@@ -281,7 +288,7 @@ def _render_chunk(indices: range) -> int:
     pages: list[Page] = _STATE["pages"]  # type: ignore[assignment]
     corpus: Corpus = _STATE["corpus"]  # type: ignore[assignment]
     root: Path = _STATE["root"]  # type: ignore[assignment]
-    env = _STATE.get("env") or environment(_STATE["site"])  # type: ignore[arg-type]
+    env = _STATE.get("env") or environment(_STATE["site"], _STATE["compiled"])  # type: ignore[arg-type]
     _STATE["env"] = env
     for index in indices:
         page = pages[index]

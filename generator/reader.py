@@ -39,7 +39,10 @@ class Draft:
     source: str
 
 
-Stamp = tuple[int, int]  # a file's modification time (ns) and size
+# a file's modification time (ns), size, inode and status-change time (ns): content rewritten to the same
+# size with its modification time put back (touch -r, cp -p, rsync -t, a restored backup) still moves the
+# status-change time, which no program can set, so a stamp never vouches for bytes it was not taken from
+Stamp = tuple[int, int, int, int]
 
 
 @dataclass
@@ -77,7 +80,7 @@ def _scan(folder: str, relative: str, found: ContentFiles) -> None:
             continue
         try:
             stat = entry.stat()
-            stamp: Stamp | OSError = (stat.st_mtime_ns, stat.st_size)
+            stamp: Stamp | OSError = (stat.st_mtime_ns, stat.st_size, stat.st_ino, stat.st_ctime_ns)
         except OSError as exc:
             stamp = exc
         if name.endswith(".md"):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import pickle
+import shutil
 import traceback
 from functools import partial
 from pathlib import Path
@@ -12,6 +14,7 @@ from typing import Any
 
 from jinja2 import (
     Environment,
+    FileSystemBytecodeCache,
     FileSystemLoader,
     StrictUndefined,
     TemplateError,
@@ -35,9 +38,13 @@ def template_dirs(site: Path) -> list[Path]:
     return [d for d in (site / "templates", PROJECT / "templates") if d.is_dir()]
 
 
-def environment(site: Path) -> Environment:
+def environment(site: Path, compiled: Path | None = None) -> Environment:
+    """The templates' environment; with `compiled`, a folder where each template's compiled code is kept
+    (by its source's hash, so an edited template is compiled again): a build that renders a few pages
+    spent more time compiling their templates than rendering them."""
     env = Environment(
         loader=FileSystemLoader([str(d) for d in template_dirs(site)]),
+        bytecode_cache=FileSystemBytecodeCache(str(compiled)) if compiled else None,
         autoescape=select_autoescape(["html", "xml"], default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -52,17 +59,48 @@ def environment(site: Path) -> Environment:
     return env
 
 
-def template_keys(env: Environment) -> dict[str, str]:
-    """For each template, a hash of its source and of every template it extends, includes or imports."""
+def compiled_folder(cache: Path, salt: str) -> Path:
+    """The folder for environment()'s compiled templates, under the build cache: one per `salt` (the code
+    and configuration, which decide the environment's options); those of other salts are removed."""
+    folder = cache / "templates" / salt[:16]
+    if not folder.is_dir():
+        if folder.parent.is_dir():
+            for other in folder.parent.iterdir():
+                shutil.rmtree(other, ignore_errors=True)
+        folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def template_keys(env: Environment, compiled: Path | None = None) -> dict[str, str]:
+    """For each template, a hash of its source and of every template it extends, includes or imports.
+
+    With `compiled` (environment()'s folder), the templates each one uses are kept there by its
+    source's hash, so unchanged templates are not parsed again.
+    """
     loader = env.loader
     assert loader is not None
     sources = {name: loader.get_source(env, name)[0] for name in env.list_templates(extensions=["html", "xml"])}
+    known: dict[tuple[str, str], set[str]] = {}
+    if compiled:
+        try:
+            with open(compiled / "uses.pickle", "rb") as handle:
+                known = pickle.load(handle)
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            known = {}
+        known = known if isinstance(known, dict) else {}
+    digests = {name: hashlib.sha1(text.encode()).hexdigest() for name, text in sources.items()}
     try:
-        uses = {name: set(meta.find_referenced_templates(env.parse(text, name))) - {None}
+        uses = {name: known[name, digests[name]] if (name, digests[name]) in known
+                else set(meta.find_referenced_templates(env.parse(text, name))) - {None}
                 for name, text in sources.items()}
     except TemplateSyntaxError as exc:
         path = loader.get_source(env, exc.name)[1] if exc.name else None
         raise ContentError([Problem(path or exc.name or "?", exc.lineno, f"template error: {exc.message}")]) from None
+    now = {(name, digests[name]): used for name, used in uses.items()}
+    if compiled and now != known:
+        with open(compiled / "uses.pickle.tmp", "wb") as sink:
+            pickle.dump(now, sink)
+        (compiled / "uses.pickle.tmp").replace(compiled / "uses.pickle")
 
     def closure(name: str, seen: set[str]) -> set[str]:
         if name in seen or name not in sources:

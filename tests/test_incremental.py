@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import pickle
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -9,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from generator import pipeline, related
+from generator.cache import Manifest
 from generator.errors import ContentError
 from tests.conftest import ROOT, article, write_site
 
@@ -284,3 +287,60 @@ def test_an_edit_after_a_build_that_failed_late_equals_cold(tmp_path: Path, monk
     (site / "content/2022/05/10/z.md").write_text(article("南山公园", body=park + "\n(编者注:本文有一处文字更正。)\n"))
     pipeline.build(site, site / "public")
     assert tree(site / "public") == cold(site, tmp_path)
+
+
+def test_a_same_size_rewrite_with_its_time_put_back_is_read_again(site: Path, tmp_path: Path) -> None:
+    """The article cache trusts a file's stamp: size, modification time, inode and status-change time.
+    A rewrite of the same size whose modification time is put back (touch -r, cp -p, rsync -t) still
+    moves the status-change time, which no program can set back."""
+    path = site / FIRST
+    before = path.stat()
+    text = path.read_text()
+    assert "阶段性成效" in text
+    path.write_text(text.replace("阶段性成效", "阶段性效果"))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    pipeline.build(site, site / "public")
+    page = (site / "public/2022/12/10/biao-zhun-hua-rang-ji-guan-shi-wu-chuang-xin-fa-zhan.html").read_text()
+    assert "阶段性效果" in page and "阶段性成效" not in page
+    assert tree(site / "public") == cold(site, tmp_path)
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a pickle at all", b"\x80\x05garbage"])
+def test_a_damaged_build_cache_gives_what_a_cold_build_gives(site: Path, tmp_path: Path, damage: bytes) -> None:
+    """Every record of the build cache that this stage keeps (the output's manifest, the parsed articles,
+    the compiled templates and what each uses), emptied or overwritten, is read as missing."""
+    cache = site / ".cache"
+    damaged = [*cache.glob("manifest-*.pickle"), *(cache / "articles").glob("*.pickle"),
+               *(path for path in (cache / "templates").rglob("*") if path.is_file())]
+    assert any(path.name == "uses.pickle" for path in damaged) and len(damaged) > 3
+    for path in damaged:
+        path.write_bytes(damage)
+    edit_body(site)
+    pipeline.build(site, site / "public")
+    assert tree(site / "public") == cold(site, tmp_path)
+    edit_template(site)
+    pipeline.build(site, site / "public")
+    assert tree(site / "public") == cold(site, tmp_path)
+
+
+def recorded(site: Path) -> Manifest:
+    [path] = (site / ".cache").glob("manifest-*.pickle")
+    with open(path, "rb") as handle:
+        manifest = pickle.load(handle)
+    assert isinstance(manifest, Manifest)
+    return manifest
+
+
+@pytest.mark.parametrize("change", [edit_body, add_article, delete_article, edit_template])
+def test_the_record_names_the_search_files_as_a_look_through_it_would(site: Path, change: Change) -> None:
+    """Manifest.search (the search stage's files, the last of the record) is what the search stage
+    starts from when no output folder moved: it must be exactly the record's files under search/data/."""
+    for step in (change, lambda site: None):
+        step(site)
+        pipeline.build(site, site / "public")
+        manifest = recorded(site)
+        looked = [(url, key) for url, key in manifest.files.items() if url.startswith("search/data/")]
+        assert looked and list(manifest.search.items()) == looked
+        assert manifest.searched == len(looked)
