@@ -131,7 +131,7 @@ def join(parts: Sequence[Part], heavy: int = HEAVY) -> Joined:
 
 def _join(parts: Sequence[Part], heavy: int) -> Joined:
     keys: dict[str, list] = {}  # type: ignore[type-arg]
-    pieces: dict[str, list[tuple[int, int, array[int] | None]]] = {}
+    pieces: dict[str, list[tuple[int, int, array[int] | bytes | None]]] = {}
     vocabulary: set[str] = set()
     base = 0
     for part in parts:
@@ -142,7 +142,7 @@ def _join(parts: Sequence[Part], heavy: int) -> Joined:
     return Joined(keys, vocabulary)
 
 
-def _cut_all(keys: dict[str, list], pieces: dict[str, list[tuple[int, int, array[int] | None]]],  # type: ignore[type-arg]
+def _cut_all(keys: dict[str, list], pieces: dict[str, list[tuple[int, int, array[int] | bytes | None]]],  # type: ignore[type-arg]
              heavy: int) -> None:
     for key, state in keys.items():
         if len(state[3]) > heavy:
@@ -159,7 +159,7 @@ def join_phrases(joined: Joined, parts: Sequence[Part], phrases: Sequence[dict[s
             base += part.documents
 
 
-def _append(keys: dict[str, list], pieces: dict[str, list[tuple[int, int, array[int] | None]]],  # type: ignore[type-arg]
+def _append(keys: dict[str, list], pieces: dict[str, list[tuple[int, int, array[int] | bytes | None]]],  # type: ignore[type-arg]
             part: dict[str, KeyState], base: int) -> None:
     """One part's keys after those of the parts before it, whose documents end at `base`."""
     get = keys.get
@@ -179,11 +179,12 @@ def _append(keys: dict[str, list], pieces: dict[str, list[tuple[int, int, array[
         state[1] += count
 
 
-def _cuts(pieces: list[tuple[int, int, array[int] | None]], heavy: int) -> list[tuple[int, int]] | None:
-    """Where a positions file may start: the first entry at least `heavy` bytes past the last cut."""
+def _cuts(pieces: list[tuple[int, int, array[int] | bytes | None]], heavy: int) -> list[tuple[int, int]] | None:
+    """Where a positions file may start: the first entry at least `heavy` bytes past the last cut.
+    A kept part's entry starts are the bytes of their array (search_parts.PartCache)."""
     cuts = [(0, 0)]
     for entry, offset, starts in pieces:
-        local = starts if starts is not None else (0,)
+        local = (0,) if starts is None else memoryview(starts).cast("I") if isinstance(starts, bytes) else starts
         while True:
             j = bisect_left(local, cuts[-1][1] + heavy - offset)
             if j == len(local):

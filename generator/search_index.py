@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import overload
 
-from generator import search_phrases
+from generator import search_aside, search_phrases
 from generator.corpus import Article, Corpus
 from generator.output import Staging
 from generator.routes import Urls
@@ -152,12 +152,13 @@ class _Writer:
 
     def __init__(self, staging: Staging) -> None:
         self.staging = staging
+        self.files = search_aside.Files(staging)
         self.urls: list[str] = []
         self.bytes = 0
 
     def __call__(self, name: str, data: object) -> None:
         encoded = script(name, data)
-        self.staging.write(DATA + name + ".js", encoded)
+        self.files.write(DATA + name + ".js", encoded)
         self.urls.append(DATA + name + ".js")
         self.bytes += len(encoded)
 
@@ -171,18 +172,27 @@ class _Writer:
 
 def write(corpus: Corpus, staging: Staging) -> IndexStats:
     """Write search/data/ into the staging folder; returns what was written. Each file is written
-    as it is made, and the keys a hash group at a time (search_groups)."""
-    articles, index = build_index(corpus)
-    put = _Writer(staging)
-    with no_gc():
-        keys = _write_keys(index, put)
-        put("meta", _meta(corpus, articles, keys["buckets"]))
-        for shard, table in _t2s_shards(index.vocabulary).items():
-            put(f"s/{shard}", table)
-        for doc, article in enumerate(articles):
-            for name, fragment in _fragments(doc, article):
-                put(name, fragment)
-        put("people", _people(corpus))
+    as it is made, and the keys a hash group at a time (search_groups); the fragments, which need
+    nothing the index computes, by a forked worker meanwhile (search_aside)."""
+    ordered = document_order(corpus)
+    aside = search_aside.Aside(staging, len(ordered), lambda doc: _fragments(doc, ordered[doc]), script, DATA)
+    try:
+        articles, index = build_index(corpus)
+        put = _Writer(staging)  # its thread starts once the analysis's workers are forked
+        try:
+            with no_gc():
+                keys = _write_keys(index, put)
+                put("meta", _meta(corpus, articles, keys["buckets"]))
+                for shard, table in _t2s_shards(index.vocabulary).items():
+                    put(f"s/{shard}", table)
+                put("people", _people(corpus))
+        finally:
+            put.files.close()
+        for url, _, size, _ in aside.finish():
+            put.urls.append(url)
+            put.bytes += size
+    finally:
+        aside.close()
     put.in_order()
     return IndexStats(len(put.urls), put.bytes, keys["keys"], keys["buckets"], keys["heavy"], keys["light"],
                       frozenset(index.vocabulary), index.frequent, index.least)

@@ -102,8 +102,13 @@ class PartCache:
         return vocabulary if isinstance(vocabulary, frozenset) else None
 
     def put(self, name: str, part: Part) -> None:
+        """Entry starts are kept as their array's bytes: unpickling an array calls back into Python
+        for each one, which made reading a part take ten times as long (and the join reads every
+        part's group once in the parent); search_analysis._cuts reads them as they are."""
         about = (self.dictionary.total, self.dictionary.words, part.documents, part.vocabulary, part.words)
-        search_groups.write(self._path(name), about, search_groups.grouped(part.keys))
+        keys = {key: state if state[5] is None else [*state[:5], state[5].tobytes()]
+                for key, state in part.keys.items()}
+        search_groups.write(self._path(name), about, search_groups.grouped(keys))
 
     def part(self, name: str) -> Part:
         """A kept part without its keys (phase 2 reads only its word lengths)."""
@@ -227,7 +232,7 @@ def _join_groups(cache: PartCache, names: list[str], bounds: Sequence[tuple[int,
     for group in range(search_groups.GROUPS):
         with no_gc():
             keys: dict[str, list] = {}  # type: ignore[type-arg]
-            pieces: dict[str, list[tuple[int, int, array[int] | None]]] = {}
+            pieces: dict[str, list[tuple[int, int, array[int] | bytes | None]]] = {}
             parts = [cache.keys(name, group) for name in names]
             for part_keys, (start, _) in zip(parts, bounds, strict=True):
                 _append(keys, pieces, part_keys, start)

@@ -1,0 +1,145 @@
+"""search/data/ files made and written by a forked worker while the parent does other work.
+
+A cold build's search stage is mostly the parent's: joining the parts' keys a hash group at a time
+and writing the key files, one core busy and the other idle once the parts are analysed. The
+articles' fragments (f/, some 60,000 files at 10,000 articles) depend on nothing the index computes,
+so one forked worker makes and writes them meanwhile, a run of documents at a time, and hands back
+only what the staging folder records of each file: its name, its key and its size. The worker is
+replaced every few runs, so the pages of the corpus it has touched (and so copied) are given back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import queue
+import threading
+from collections.abc import Callable, Iterable
+from multiprocessing.pool import AsyncResult, Pool
+from pathlib import Path
+
+from generator import segment
+from generator.output import Staging
+
+PARALLEL_FROM = 300  # documents: fewer are made in the parent, forking would cost more than it saves
+STEP = 512  # documents a worker's run: one f/ folder
+RECYCLE = 8  # runs a worker makes before a fresh one is forked
+
+Make = Callable[[int], Iterable[tuple[str, object]]]  # a document's files: (name under `prefix`, data)
+Encode = Callable[[str, object], bytes]
+Made = tuple[str, str, int, bool]  # url, key, bytes, whether it was written
+
+class Files:
+    """Files written by a thread of their own, as Staging.write would, while the caller makes the
+    next: opening, writing and closing a file release the GIL, and the search stage writes some
+    50,000 key files from one process. At most `held` files wait, so memory stays bounded."""
+
+    def __init__(self, staging: Staging, held: int = 256) -> None:
+        self.staging = staging
+        self.waiting: queue.Queue[tuple[Path, bytes] | None] = queue.Queue(held)
+        self.folders: set[Path] = set()
+        self.failed: BaseException | None = None
+        self.thread = threading.Thread(target=self._drain, name="search-files", daemon=True)
+        self.thread.start()
+
+    def write(self, url: str, data: bytes) -> None:
+        if self.failed is not None:
+            raise self.failed
+        if self.staging.fresh(url, hashlib.sha1(data).hexdigest()) and self.staging.incremental:
+            return
+        self.staging.written += 1
+        self.waiting.put((self.staging.root / url, data))
+
+    def close(self) -> None:
+        """Wait for every file; raises what writing one raised."""
+        if self.thread.is_alive():
+            self.waiting.put(None)
+            self.thread.join()
+        if self.failed is not None:
+            raise self.failed
+
+    def _drain(self) -> None:
+        while (item := self.waiting.get()) is not None:
+            if self.failed is not None:
+                continue  # keep taking, so the writer never blocks on a full queue
+            path, data = item
+            try:
+                if path.parent not in self.folders:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    self.folders.add(path.parent)
+                path.write_bytes(data)
+            except BaseException as exc:  # handed to the caller by write() or close()
+                self.failed = exc
+
+
+# Forked workers inherit what to make and where instead of receiving it pickled.
+_STATE: dict[str, object] = {}
+
+
+def _run(start: int, end: int, make: Make, encode: Encode, prefix: str, root: Path, previous: dict[str, str],
+         incremental: bool) -> list[Made]:
+    """Files of documents [start, end) written under `root`, as Staging.write would: a file whose key
+    the output already holds is not written again in an incremental build."""
+    made: list[Made] = []
+    folders: set[Path] = set()
+    for doc in range(start, end):
+        for name, data in make(doc):
+            url = prefix + name + ".js"
+            encoded = encode(name, data)
+            key = hashlib.sha1(encoded).hexdigest()
+            written = not (incremental and previous.get(url) == key)
+            if written:
+                path = root / url
+                if path.parent not in folders:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    folders.add(path.parent)
+                path.write_bytes(encoded)
+            made.append((url, key, len(encoded), written))
+    return made
+
+
+def _forked(bounds: tuple[int, int]) -> list[Made]:
+    return _run(*bounds, **_STATE)  # type: ignore[arg-type]
+
+
+class Aside:
+    """Documents' files made beside the parent's work: started on creation, recorded in the staging
+    folder by finish(). With fewer than PARALLEL_FROM documents, or one core, they are made in
+    finish() itself."""
+
+    def __init__(self, staging: Staging, count: int, make: Make, encode: Encode, prefix: str,
+                 parallel_from: int | None = None) -> None:
+        self.staging = staging
+        self.bounds = [(start, min(start + STEP, count)) for start in range(0, count, STEP)]
+        self.work = dict(make=make, encode=encode, prefix=prefix, root=staging.root, previous=staging.previous,
+                         incremental=staging.incremental)
+        self.pool: Pool | None = None
+        self.pending: AsyncResult[list[list[Made]]] | None = None
+        least = PARALLEL_FROM if parallel_from is None else parallel_from
+        if count >= least and (multiprocessing.cpu_count() or 1) > 1:
+            segment.flush()  # no SQLite connection crosses the fork
+            _STATE.update(self.work)
+            self.pool = multiprocessing.get_context("fork").Pool(1, maxtasksperchild=RECYCLE)
+            self.pending = self.pool.map_async(_forked, self.bounds, chunksize=1)
+
+    def finish(self) -> list[Made]:
+        """Every file made, in document order, recorded in the staging folder."""
+        try:
+            if self.pending is not None:
+                runs = self.pending.get()
+            else:
+                runs = [_run(start, end, **self.work) for start, end in self.bounds]  # type: ignore[arg-type]
+        finally:
+            self.close()
+        made = [entry for run in runs for entry in run]
+        for url, key, _, written in made:
+            self.staging.fresh(url, key)
+            self.staging.written += written
+        return made
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+        _STATE.clear()
