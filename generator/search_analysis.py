@@ -20,7 +20,7 @@ from typing import TypeVar
 from generator import search_groups, search_phrase_vector, search_phrases, search_vector, segment
 from generator.search_text import fold
 
-VERSION = "5"  # bump when what a part holds changes: it empties the cache
+VERSION = "6"  # bump when what a part holds changes: it empties the cache
 CHUNK = 250  # characters of body text per snippet fragment
 MAX_CHUNKS = 8  # three bits in a posting
 HEAVY = 8192  # bytes: a key whose postings or positions exceed this gets files of its own

@@ -1,11 +1,13 @@
 """After articles are edited in place, patch the offline search index instead of making it again.
 
 Document ids follow the dates, so while the archive keeps its articles in the same order an edit
-changes only the edited articles' own entries in each key. An article added to, removed from or
-moved within the newest issue moves only the last ids (within an issue ids run against the printed
-order), and a new newest issue takes the next ones: each id whose article is not the one it was is
-patched like an edit, its old entries cut from every key and the new ones put in (postings and
-positions are in id order, so this is a cut and a re-append at the end). The last build's
+changes only the edited articles' own entries in each key. Within an issue ids follow the printed
+order, so an article added after the others of the newest issue (a late page, the usual addition)
+takes the next id like a new newest issue's articles, and moves none: it is one new entry at the end
+of each of its keys. One added before others, removed from or moved within the newest issue moves
+only the last ids: each id whose article is not the one it was is patched like an edit, its old
+entries cut from every key and the new ones put in (postings and positions are in id order, so this
+is a cut and a re-append at the end); that touches every key of every moved article. The last build's
 search/data/ is then the best cache there is: the keys whose entries differ are read back from their
 shards, spliced (search_postings) and written again, with those ids' fragments, and every other file
 is kept. What the splice needs beyond the files themselves is small and kept in SITE/.cache/ (State):
@@ -34,7 +36,6 @@ manifest says), the index is made again as a whole (search_index.write).
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import os
 import pickle
@@ -63,6 +64,7 @@ from generator.search_index import (
     shard_name,
 )
 from generator.search_postings import KeyData, Mismatch
+from generator.search_reader import Reader
 from generator.search_text import CJK_RE, fold, t2s_table, unfolded
 
 STATE = "search-state.pickle"
@@ -163,8 +165,9 @@ def patch(corpus: Corpus, staging: Staging, output: Path, state: State | None, w
     if search_phrases.least(len(docs)) != state.least:
         return None  # another set of frequent triples: other documents' phrase keys change
     # An id whose article is not the same is edited: its old entries go from every key, its new
-    # ones come in. Articles added to, removed from or moved within the newest issue move only the
-    # last ids (a new newest issue takes the next ones); anywhere else, too many ids move.
+    # ones come in. An article added last in print to the newest issue, or a new newest issue, takes
+    # the next ids; one added before others in, removed from or moved within the newest issue moves
+    # only the last ids; anywhere else, too many ids move.
     edited = [i for i, (now, before) in enumerate(zip(docs, state.docs, strict=False)) if now != before]
     edited += range(min(len(docs), len(state.docs)), max(len(docs), len(state.docs)))
     # A word added to the dictionary (a new byline name) or taken from it changes the tokens of the
@@ -184,7 +187,7 @@ def patch(corpus: Corpus, staging: Staging, output: Path, state: State | None, w
     for doc in edited:
         if doc < len(docs):
             filters[doc] = filter_keys(articles[doc])
-    reader = _Reader(output, previous)
+    reader = Reader(output, previous)
     try:
         files, dropped, light, vocabulary = _patched(corpus, articles, edited, state, reader, holds)
     except Mismatch:
@@ -220,64 +223,6 @@ def _buckets(light: int) -> int:
     return 1 << max(3, math.ceil(math.log2(max(1, light / search_index.SHARD_TARGET))))
 
 
-class _Reader:
-    """Files of the current output's search/data/, checked against the manifest's hashes."""
-
-    def __init__(self, output: Path, files: dict[str, str]) -> None:
-        self.output = output
-        self.files = files
-        self.shards: dict[str, dict[str, object]] = {}
-        self.damaged: set[str] = set()
-
-    def load(self, name: str) -> object:
-        url = f"{DATA}{name}.js"
-        expected = self.files.get(url)
-        try:
-            data = (self.output / url).read_bytes() if expected else b""
-        except OSError:
-            data = b""
-        prefix = f'__xinyuSearch("{name}",'.encode()
-        if (not expected or hashlib.sha1(data).hexdigest() != expected or not data.startswith(prefix)
-                or not data.endswith(b");\n")):
-            self.damaged.add(url)
-            raise Mismatch(url)
-        try:
-            return json.loads(data[len(prefix):-3])
-        except ValueError as error:
-            raise Mismatch(url) from error
-
-    def shard(self, name: str) -> dict[str, object]:
-        if name not in self.shards:
-            shard = self.load(name)
-            if not isinstance(shard, dict):
-                raise Mismatch(name)
-            self.shards[name] = shard
-        return self.shards[name]
-
-    def text(self, name: str) -> str:
-        text = self.load(name)
-        if not isinstance(text, str):
-            raise Mismatch(name)
-        return text
-
-    def document(self, doc: int) -> tuple[str, str]:
-        """A document's (title, body) as the old fragments hold them: every chunk but the last is
-        CHUNK characters and its overlap, the last runs to the end."""
-        texts: list[str] = []
-        title = None
-        for chunk in range(search_index.MAX_CHUNKS):
-            name = fragment_name(doc, chunk)
-            if f"{DATA}{name}.js" in self.files:
-                fragment = self.load(name)
-                if not isinstance(fragment, dict) or not isinstance(fragment.get("x"), str):
-                    raise Mismatch(f"fragments of {doc}")
-                title = fragment.get("t")
-                texts.append(fragment["x"])
-        if not texts or not isinstance(title, str):
-            raise Mismatch(f"fragments of {doc}")
-        return title, "".join(text[:search_index.CHUNK] for text in texts[:-1]) + texts[-1]
-
-
 def _finder(words: frozenset[str]) -> Callable[[str, str], bool] | None:
     """Whether a text (title, body) holds one of `words` once folded; None when none can."""
     patterns = [pattern.pattern for pattern in map(unfolded, sorted(words)) if pattern is not None]
@@ -300,7 +245,7 @@ def _cutting(dictionary: segment.UserDictionary) -> Callable[[str], list[str]]:
 
 
 def _patched(corpus: Corpus, articles: list[Article], edited: list[int], state: State,
-             reader: _Reader, holds: Callable[[str, str], bool] | None
+             reader: Reader, holds: Callable[[str, str], bool] | None
              ) -> tuple[dict[str, bytes], set[str], int, frozenset[str]]:
     """The files that change (by name under search/data/), the urls that go, the new light total
     and 繁→简 vocabulary."""
@@ -349,7 +294,7 @@ def _patched(corpus: Corpus, articles: list[Article], edited: list[int], state: 
     return files, dropped, light, vocabulary
 
 
-def _crosses(key: str, edits: list[Edit], state: State, reader: _Reader) -> bool:
+def _crosses(key: str, edits: list[Edit], state: State, reader: Reader) -> bool:
     """Whether edits that add a triple to documents or take it from them move its document count
     across `least`: the frequent triples change, so other documents' phrase keys."""
     added = sum((new is not None) - (old is not None) for _, old, new in edits)
@@ -365,7 +310,7 @@ def _crosses(key: str, edits: list[Edit], state: State, reader: _Reader) -> bool
     return (count + added >= state.least) != (key in state.frequent)
 
 
-def _patch_key(key: str, edits: list[Edit], bucket: int, reader: _Reader, files: dict[str, bytes],
+def _patch_key(key: str, edits: list[Edit], bucket: int, reader: Reader, files: dict[str, bytes],
                dropped: set[str]) -> int:
     """Splice one key into its shards (and its own files); returns the change in light bytes."""
     heavy = search_index.HEAVY

@@ -466,14 +466,32 @@
     });
     return chain.then(function () {
       var out = [];
+      var newer = newestFirst(meta);
       scores.forEach(function (v, doc) { out.push({ doc: doc, score: v.score, chunk: v.chunk }); });
       out.sort(function (x, y) {
         if (!byDate && y.score !== x.score) return y.score - x.score;
-        return y.doc - x.doc; // newer first
+        return newer[x.doc] - newer[y.doc];
       });
       return out;
     });
   };
+
+  // Each document's place newest first: a later issue first, then the printed order (ids ascend
+  // with both). meta.issues holds each issue's article count, oldest first, as varints.
+  var placesOf = new WeakMap();
+  function newestFirst(meta) {
+    if (placesOf.has(meta)) return placesOf.get(meta);
+    var places = new Int32Array(meta.documents);
+    var r = new Reader(meta.issues);
+    var start = 0;
+    while (r.more()) {
+      var end = start + r.next();
+      for (var doc = start; doc < end; doc++) places[doc] = meta.documents - end + doc - start;
+      start = end;
+    }
+    placesOf.set(meta, places);
+    return places;
+  }
 
   function lowerBound(array, value) {
     var lo = 0;

@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator import search_index
+import pytest
+
+from benchmarks.make_corpus import write_corpus
+from generator import search_index, search_parts, search_phrases
 from generator.output import Staging
 from generator.pipeline import load
 
@@ -69,3 +72,17 @@ def query(data: Path, queries: list[str | tuple[str, dict[str, str]]],
     done = subprocess.run(["node", str(HARNESS), str(data)], input="\n".join(lines) + "\n",
                           capture_output=True, text=True, check=True, timeout=120, env=env)
     return [json.loads(line) for line in done.stdout.splitlines()]
+
+
+def small_archive(root: Path, monkeypatch: pytest.MonkeyPatch, articles: int, heavy: int, phrase_share: int) -> Path:
+    """A generated archive (seed 5) in root/site, indexed in parts of 37 documents, with keys heavy
+    past `heavy` bytes and phrase keys made of the triples in 1 / `phrase_share` of the documents:
+    a line that moves with every document, so that a few new ones move it (the real one moves when
+    the archive doubles: tests/test_search_index.py). For the patch's tests
+    (tests/test_search_incremental.py, tests/test_search_new_words.py)."""
+    monkeypatch.setattr(search_parts, "PART_DOCS", 37)
+    monkeypatch.setattr(search_index, "HEAVY", heavy)
+    monkeypatch.setattr(search_phrases, "least", lambda documents: max(2, documents // phrase_share))
+    site = root / "site"
+    write_corpus(articles, site, seed=5)
+    return site

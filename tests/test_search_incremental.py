@@ -9,6 +9,7 @@ keys, so the index is made whole; the tests count the triples by a plain scan to
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import shutil
@@ -18,13 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.make_corpus import write_corpus
-from generator import search_index, search_parts, search_patch, search_phrases, segment
+from generator import search_index, search_patch, search_phrases, segment
 from generator.corpus import Article, Corpus
 from generator.output import Staging, staged
 from generator.pipeline import load
 from generator.search_index import body_text
 from generator.search_text import CJK, fold
+from tests.search_sites import small_archive
 
 ARTICLES = 240
 HEAVY = 512
@@ -98,13 +99,7 @@ class Builds:
 
 @pytest.fixture
 def builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Builds:
-    monkeypatch.setattr(search_parts, "PART_DOCS", 37)
-    monkeypatch.setattr(search_index, "HEAVY", HEAVY)
-    # a line that moves with every document, so that a few new ones move it (the real one moves
-    # when the archive doubles: tests/test_search_index.py)
-    monkeypatch.setattr(search_phrases, "least", lambda documents: max(2, documents // PHRASE_SHARE))
-    site = tmp_path / "site"
-    write_corpus(ARTICLES, site, seed=5)
+    site = small_archive(tmp_path, monkeypatch, ARTICLES, HEAVY, PHRASE_SHARE)
     builds = Builds(site, tmp_path / "public", monkeypatch)
     builds.build()
     assert builds.whole == 1 and builds.least == 10
@@ -280,14 +275,14 @@ def place(text: str, page: int, order: int) -> str:
 
 
 def add_last_in_print(site: Path) -> None:
-    """Printed last, so first in id order: every id of the issue moves up by one."""
+    """Printed last, so the next id: no id moves, one is added."""
     source = newest_issue(site)[0]
     (source.parent / "added.md").write_text(place(own_text(source.read_text(encoding="utf-8"), 1), 99, 1),
                                             encoding="utf-8")
 
 
 def add_first_in_print(site: Path) -> None:
-    """Printed first, so last in id order: no id moves, one is added."""
+    """Printed first: every id of the issue moves up by one."""
     source = newest_issue(site)[-1]
     # ties in (版次, order) go by slug
     (source.parent / "00-added.md").write_text(place(own_text(source.read_text(encoding="utf-8"), 2), 1, 1),
@@ -352,3 +347,54 @@ def test_an_article_added_to_an_older_issue_makes_the_index_whole(builds: Builds
     (source.parent / "added.md").write_text(retitle(source.read_text(encoding="utf-8")), encoding="utf-8")
     assert builds.build() == builds.cold(tmp_path / "cold")
     assert builds.whole == 2
+
+
+def spy_edited(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
+    """The ids each patch re-analyses (search_patch._patched's `edited`): every key of each is spliced."""
+    calls: list[list[int]] = []
+    patched = search_patch._patched
+
+    def spying(corpus: Corpus, articles: list[Article], edited: list[int], *rest):  # type: ignore[no-untyped-def]
+        calls.append(list(edited))
+        return patched(corpus, articles, edited, *rest)
+    monkeypatch.setattr(search_patch, "_patched", spying)
+    return calls
+
+
+@pytest.mark.parametrize("where", ["last in print", "mid-issue", "new byline name", "new newest issue"])
+def test_an_added_article_moves_only_the_ids_printed_after_it(builds: Builds, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    """Ids follow the printed order within an issue: an article printed after the others of the
+    newest issue (the benchmark's add-one: page 9, two new byline names) or in a new issue takes the
+    next id, and only its own entries are patched in; one printed mid-issue moves the ids after it."""
+    monkeypatch.setattr(search_index, "HEAVY", 1024)
+    monkeypatch.setattr(search_phrases, "least", lambda documents: 10**6)  # no phrase keys: nothing crosses
+    builds.build()
+    made = builds.whole
+    corpus = configured(builds.site)
+    issue, count = corpus.issues[-1].articles, len(corpus.articles)
+    source = newest_issue(builds.site)[0]
+    text = own_text(source.read_text(encoding="utf-8"), 4)
+    folder, expected = source.parent, [count]
+    if where == "last in print":
+        text = place(text, max(a.page or 0 for a in issue) + 1, 1)
+    elif where == "mid-issue":  # just before the middle article (ties in 版次 and order go by slug)
+        middle = len(issue) // 2
+        assert issue[middle].page and issue[middle].order and issue[middle].slug > "000-added"
+        text = place(text, issue[middle].page, issue[middle].order)
+        expected = list(range(count - len(issue) + middle, count + 1))
+    elif where == "new byline name":
+        text = place(rebyline(text), 99, 1).replace("郑春小", "司马青云").replace("金林波", "司马青云")
+        assert "司马青云" in text
+    else:
+        folder = builds.site / "content/2031/02/03"
+        folder.mkdir(parents=True)
+        text = re.sub(r"^date: .*\n", "", text, flags=re.M)
+        assert corpus.issues[-1].date < dt.date(2031, 2, 3)
+    (folder / "000-added.md").write_text(text, encoding="utf-8")
+    edited = spy_edited(monkeypatch)
+    after = builds.build()
+    assert builds.whole == made, "patched, not made whole"
+    assert edited == [expected]
+    assert after == builds.cold(tmp_path / "cold")
+    assert len(search_patch.load(builds.site / ".cache").docs) == count + 1  # type: ignore[union-attr]

@@ -351,6 +351,9 @@ def ranking_data(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list]:
         Story("2022-01-20", "whole-word", "义诊活动", filler + "他是中医,经验丰富。" + filler, "民生"),
         Story("2022-01-10", "twin-old", "同题报道", filler + "石刻修复完成。"),
         Story("2022-01-11", "twin-new", "同题报道", filler + "石刻修复完成。"),
+        # one issue: printed a-front then z-back (no 版次 given: by slug)
+        Story("2022-01-15", "z-back", "同日报道", filler + "湿地公园开放。"),
+        Story("2022-01-15", "a-front", "同日报道", filler + "湿地公园开放。"),
     ]
     site = write_site(tmp_path_factory.mktemp("ranking") / "site", stories)
     return write_index(site, tmp_path_factory.mktemp("ranking-out")), search_index.document_order(load(site))
@@ -379,6 +382,20 @@ def test_newer_first_on_ties_and_sort_by_date(ranking_data: tuple[Path, list]) -
     assert slugs(articles, tie) == ["twin-new", "twin-old"]
     assert tie["scores"][0] == tie["scores"][1]
     assert slugs(articles, by_date) == ["body-new", "title-old"]
+
+
+def test_within_one_issue_newer_first_is_the_printed_order(ranking_data: tuple[Path, list]) -> None:  # type: ignore[type-arg]
+    """Ids follow the printed order within an issue (an article added last takes the next id), and
+    the page puts a later issue first, then the printed order, from meta.issues."""
+    data, articles = ranking_data
+    ids = {a.slug: doc for doc, a in enumerate(articles)}
+    assert ids["a-front"] + 1 == ids["z-back"] and ids["twin-new"] < ids["a-front"]
+    tie, by_date = query(data, ["湿地公园", ("湿地公园 报道", {"sort": "date"})])
+    assert tie["scores"][0] == tie["scores"][1]
+    assert slugs(articles, tie) == ["a-front", "z-back"]
+    assert slugs(articles, by_date) == ["a-front", "z-back"]
+    meta = json.loads((data / "meta.js").read_text(encoding="utf-8").split(",", 1)[1][:-3])
+    assert meta["issues"] == "BBBCBBB"  # 1, 1, 1, 2, 1, 1, 1 articles, oldest issue first
 
 
 def test_the_frequent_line_moves_only_when_the_archive_doubles() -> None:

@@ -17,10 +17,11 @@ from pathlib import Path
 import pytest
 
 from benchmarks.make_corpus import write_corpus
-from generator import pipeline, search_index, search_parts, search_patch, search_phrases, segment
+from generator import pipeline, search_index, search_patch, segment
 from generator.corpus import Corpus
 from generator.output import Staging
 from generator.search_text import CJK, fold
+from tests.search_sites import small_archive
 from tests.test_search_incremental import (
     ARTICLES,
     HEAVY,
@@ -38,11 +39,7 @@ OLDER = 50  # an article of an older issue
 
 @pytest.fixture
 def builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Builds:
-    monkeypatch.setattr(search_parts, "PART_DOCS", 37)
-    monkeypatch.setattr(search_index, "HEAVY", HEAVY)
-    monkeypatch.setattr(search_phrases, "least", lambda documents: max(2, documents // PHRASE_SHARE))
-    site = tmp_path / "site"
-    write_corpus(ARTICLES, site, seed=5)
+    site = small_archive(tmp_path, monkeypatch, ARTICLES, HEAVY, PHRASE_SHARE)
     # an older article that names the person in its text, before any byline does
     rewrite(articles(site)[OLDER], lambda text: text + f"\n记者{NAME}报道：龙水湖畔新建湿地公园。\n")
     builds = Builds(site, tmp_path / "public", monkeypatch)
@@ -52,14 +49,14 @@ def builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Builds:
 
 
 def add_with_byline(site: Path, byline: str) -> Path:
-    """Printed first in the newest issue, so last in id order: no id moves, one is added. Its text is
+    """Printed after the others of the newest issue, so the next id: no id moves, one is added. Its text is
     its own (a copy's triples would take some across the frequent count: made whole, as tested in
     tests/test_search_incremental.py)."""
     source = newest_issue(site)[-1]
     section = re.search(r"^section: .*$", source.read_text(encoding="utf-8"), flags=re.M)
     assert section
     added = source.parent / "00-added.md"
-    added.write_text(f"---\ntitle: 鹦鹉螺号潜艇完成深潜试验\n{section.group()}\npage: 1\norder: 1\n"
+    added.write_text(f"---\ntitle: 鹦鹉螺号潜艇完成深潜试验\n{section.group()}\npage: 99\norder: 1\n"
                      f"byline: {byline}\nkind: news\n---\n\n" + "鹦鹉螺号潜艇在龙水湖完成深潜试验。\n" * 3,
                      encoding="utf-8")
     return added
