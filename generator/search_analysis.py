@@ -20,7 +20,7 @@ from typing import TypeVar
 from generator import search_groups, search_phrase_vector, search_phrases, search_vector, segment
 from generator.search_text import fold
 
-VERSION = "6"  # bump when what a part holds changes: it empties the cache
+VERSION = "7"  # bump when what a part holds changes: it empties the cache
 CHUNK = 250  # characters of body text per snippet fragment
 MAX_CHUNKS = 8  # three bits in a posting
 HEAVY = 8192  # bytes: a key whose postings or positions exceed this gets files of its own
@@ -149,14 +149,17 @@ def _cut_all(keys: dict[str, list], pieces: dict[str, list[tuple[int, int, array
             state[4] = _cuts(pieces[key], heavy)
 
 
-def join_phrases(joined: Joined, parts: Sequence[Part], phrases: Sequence[dict[str, KeyState]]) -> None:
-    """Each part's phrase keys (phase 2) into the joined index: postings only, and no key in
-    common with the pairs and triples, so appended after them."""
+def join_phrases(joined: Joined, parts: Sequence[Part], phrases: Sequence[dict[str, KeyState]],
+                 heavy: int = HEAVY) -> None:
+    """Each part's phrase keys (phase 2) into the joined index: no key in common with the pairs and
+    triples, so appended after them; the edge keys' positions cut as the triples' are."""
     base = 0
+    edges: dict[str, list[tuple[int, int, array[int] | None]]] = {}
     with no_gc():
         for part, keys in zip(parts, phrases, strict=True):
-            _append(joined.keys, {}, keys, base)
+            _append(joined.keys, edges, keys, base)
             base += part.documents
+        _cut_all({key: joined.keys[key] for key in edges}, edges, heavy)
 
 
 def _append(keys: dict[str, list], pieces: dict[str, list[tuple[int, int, array[int] | bytes | None]]],  # type: ignore[type-arg]

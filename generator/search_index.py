@@ -10,7 +10,9 @@ text, and every Latin/digit run on its own. Any substring of two or more units i
 pairs, so it is found whatever jieba's word boundaries; a term of two or three units is a key, and
 the positions of the triples make a longer phrase exact. Runs of 4-9 CJK characters made of triples
 frequent in the archive are keys too, with postings only (search_phrases), so a common phrase costs
-its own postings instead of its triples' positions.
+its own postings instead of its triples' positions; such a run with the character before or after
+it (all triples frequent but that end's) is an edge key, with positions, so a term that joins a
+frequent run to rarer text is proven without the run's triples.
 """
 
 from __future__ import annotations
@@ -291,7 +293,8 @@ def _meta(corpus: Corpus, articles: list[Article], buckets: int) -> dict[str, ob
         "folder": FOLDER,
         "chunk": CHUNK,
         "chunks": MAX_CHUNKS,
-        "phrases": [search_phrases.SHORTEST, search_phrases.LONGEST],  # lengths of the phrase keys
+        "phrases": [search_phrases.SHORTEST, search_phrases.LONGEST],  # lengths of the phrase and edge keys
+        "least": search_phrases.least(len(articles)),  # a triple in this many documents is frequent
         "t2s": T2S_SHARDS,
         "months": months,  # [YYYY-MM, first id, last id + 1]
         "issues": issue_sizes(articles),  # articles per issue, in id order

@@ -153,6 +153,7 @@ class Streamed:
     vocabulary: set[str]
     frequent: frozenset[str] = frozenset()
     least: int = 0
+    heavy: int = HEAVY  # positions are cut for files of their own every `heavy` bytes or so
     extra: list[dict[str, list]] | None = None  # type: ignore[type-arg]
 
     def include(self, keys: dict[str, list]) -> None:  # type: ignore[type-arg]
@@ -168,9 +169,11 @@ class Streamed:
                     keys = pickle.loads(path.read_bytes())
                     path.unlink()
                     base = 0
+                    edges: dict[str, list[tuple[int, int, array[int] | None]]] = {}  # edge keys' positions
                     for name, documents in zip(self.names, self.documents, strict=True):
-                        _append(keys, {}, self.cache.phrase_keys(name, group), base)
+                        _append(keys, edges, self.cache.phrase_keys(name, group), base)
                         base += documents
+                    _cut_all({key: keys[key] for key in edges}, edges, self.heavy)
                     keys.update(self.extra[group] if self.extra else {})
                 yield keys
                 del keys
@@ -221,7 +224,7 @@ def analysed(texts: Sequence[tuple[str, str]], months: Sequence[str], heavy: int
     if segmenter.cache_path:
         cache.keep_only(set(names))
     vocabulary = set().union(*(v for v in vocabularies if v is not None))
-    return Streamed(cache, names, [end - start for start, end in bounds], spill, vocabulary, frequent, least)
+    return Streamed(cache, names, [end - start for start, end in bounds], spill, vocabulary, frequent, least, heavy)
 
 
 def _join_groups(cache: PartCache, names: list[str], bounds: Sequence[tuple[int, int]], spill: Path,

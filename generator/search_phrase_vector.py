@@ -1,6 +1,6 @@
 """The phrase keys of a part, with numpy: what search_reference.phrase_keys (search_phrases.phrases
-and add_document, postings only) makes document by document, for a whole part at once, the same keys
-and bytes.
+and add_document, postings only; search_phrases.edges, with positions) makes document by document,
+for a whole part at once, the same keys and bytes.
 
 The part's folded texts are joined as in search_vector (title, body, title, body... with a separator
 that is no CJK character, so no phrase spans two texts) and read as code points. Every position
@@ -46,14 +46,28 @@ def phrase_keys(texts: Sequence[tuple[str, str]], words: Words,
     lengths = np.fromiter(map(len, flat), dtype=np.int64, count=len(flat))
     bases = np.cumsum(lengths + 1) - lengths - 1
     table = search_vector._Table(joined, bases, _boundary(len(joined), bases.tolist(), lengths.tolist(), sizes))
-    at, keys = _frequent_at(points, triples)  # each triple numbered by its index: dense already
+    cjk_at, at, keys = _frequent_at(points, triples)  # each triple numbered by its index: dense already
     marked = np.zeros(len(points) + search_phrases.LONGEST, dtype=bool)  # room to look past the end
     marked[at] = True
+    loose = np.zeros(len(marked), dtype=bool)  # a CJK triple that is not frequent starts here
+    loose[cjk_at] = True
+    loose[at] = False
     characters = np.unique(np.concatenate([triples >> shift & (1 << _BITS) - 1 for shift in (0, _BITS, 2 * _BITS)]))
     bits = len(characters).bit_length()
     starts: Ints = at.astype(np.int32) if len(points) < search_vector.NARROW else at
     out: dict[str, search_analysis.KeyState] = {}
     for length in range(search_phrases.SHORTEST, search_phrases.LONGEST + 1):
+        # Edge keys (search_phrases.edges) from the runs one character shorter: a loose triple after
+        # the run, numbered (run, last character), or before it, (run, first character). A run at 0
+        # reads loose[-1], the padding: False.
+        after = loose[starts + (length - 3)]
+        edge = starts[after]
+        numbers = search_vector._combine(keys[after], points[edge + (length - 1)].astype(np.int64), _BITS)
+        out.update(table.states(numbers, edge, edge + length, True))
+        before = loose[starts - 1]
+        edge = starts[before] - 1
+        numbers = search_vector._combine(keys[before], points[edge].astype(np.int64), _BITS)
+        out.update(table.states(numbers, edge, edge + length, True))
         longer = marked[starts + (length - 3)]  # the phrase's last triple is frequent too
         starts, keys = starts[longer], keys[longer]
         if not len(starts):
@@ -90,14 +104,15 @@ def _triples(points: npt.NDArray[np.uint32], at: Ints) -> Ints:
             | points[at + 2].astype(np.int64))
 
 
-def _frequent_at(points: npt.NDArray[np.uint32], triples: Ints) -> tuple[Ints, Ints]:
-    """Where a frequent triple starts, in text order, and which of `triples` it is."""
+def _frequent_at(points: npt.NDArray[np.uint32], triples: Ints) -> tuple[Ints, Ints, Ints]:
+    """Where a triple of CJK characters starts; where a frequent one starts, in text order, and
+    which of `triples` it is."""
     cjk = search_vector._cjk(points)
     at = np.flatnonzero(cjk[:-2] & cjk[1:-1] & cjk[2:]) if len(points) > 2 else np.zeros(0, dtype=np.int64)
     codes = _triples(points, at)
     found = np.minimum(np.searchsorted(triples, codes), len(triples) - 1)
     frequent = triples[found] == codes
-    return at[frequent], found[frequent].astype(np.int64)
+    return at, at[frequent], found[frequent].astype(np.int64)
 
 
 def _boundary(size: int, bases: list[int], lengths: list[int],

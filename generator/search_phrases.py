@@ -120,3 +120,35 @@ def phrases(folded: str, starts: Collection[int], frequent: Collection[str]) -> 
                 if code & 3 == 3:
                     whole.add(key)
     return found, whole
+
+
+def edges(folded: str, starts: Collection[int], frequent: Collection[str]) -> tuple[Found, set[str]]:
+    """Edge keys, as `phrases` gives phrase keys: the runs of 4-9 CJK characters whose triples are all
+    frequent but the last (a run of frequent triples and the character after it) or all but the
+    first (the character before it and the run). They are kept with positions, as triples are, so
+    a term that joins a frequent run to rarer text is proven by them, rare as their rarer triple,
+    instead of by the positions of the run's triples in most of the archive (大足区残联建: 大足区残
+    and 残联建; 加快推进防汛抗旱: 加快推进防 and 进防汛抗旱). One of an edge key's triples is not
+    frequent and all of a phrase key's are, so no key is both."""
+    found: Found = {}
+    whole: set[str] = set()
+    for run in _CJK_RUN.finditer(folded):
+        start, text = run.start(), run.group()
+        ok = [text[i:i + 3] in frequent for i in range(len(text) - 2)]
+        for i in range(len(text) - SHORTEST + 1):
+            at_start = 2 if start + i in starts else 0
+            for length in range(SHORTEST, LONGEST + 1):
+                if i + length > len(text):
+                    break
+                inner = ok[i + 1:i + length - 3]  # the triples between the first and the last
+                if not all(inner):
+                    break
+                first, last = ok[i], ok[i + length - 3]
+                if first == last:
+                    continue
+                key = text[i:i + length]
+                code = (start + i) * 4 + at_start + (1 if start + i + length in starts else 0)
+                found.setdefault(key, []).append(code)
+                if code & 3 == 3:
+                    whole.add(key)
+    return found, whole

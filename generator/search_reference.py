@@ -107,12 +107,15 @@ def unit_keys(folded: Folded) -> dict[str, KeyState]:
 
 def phrase_keys(texts: Sequence[tuple[str, str]], words: Words, frequent: Collection[str]) -> dict[str, KeyState]:
     """What search_phrase_vector.phrase_keys makes of a part's documents (title, body), given their
-    word lengths and the frequent triples: postings only."""
+    word lengths and the frequent triples: phrase keys with postings only, edge keys with positions."""
     keys: dict[str, KeyState] = {}
     for doc, ((title, body), (title_words, body_words)) in enumerate(zip(texts, words, strict=True)):
-        in_title, whole_title = search_phrases.phrases(fold(title), search_phrases.starts(title_words), frequent)
-        in_body, whole_body = search_phrases.phrases(fold(body), search_phrases.starts(body_words), frequent)
-        add_document(keys, doc, in_title, in_body, whole_title | whole_body, False)
+        folded = fold(title), fold(body)
+        starts = search_phrases.starts(title_words), search_phrases.starts(body_words)
+        for rule, positions in ((search_phrases.phrases, False), (search_phrases.edges, True)):
+            in_title, whole_title = rule(folded[0], starts[0], frequent)
+            in_body, whole_body = rule(folded[1], starts[1], frequent)
+            add_document(keys, doc, in_title, in_body, whole_title | whole_body, positions)
     return keys
 
 

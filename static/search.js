@@ -263,14 +263,6 @@
     });
   };
 
-  // search_phrases.least: the document count from which a triple is frequent, the power of two (2 or
-  // more) at or below 1/16 of the documents. A phrase key is made of frequent triples only.
-  function least(documents) {
-    var line = 2;
-    while (line * 2 <= Math.floor(documents / 16)) line *= 2;
-    return line;
-  }
-
   // Positions of one key for the wanted documents: Map doc -> [title values, body values].
   Engine.prototype.positions = function (key, postings, want, meta) {
     var self = this;
@@ -298,23 +290,94 @@
     });
   };
 
+  // A key's document count from its shard record (its postings, or [file, count]).
+  function count(record) {
+    return typeof record === "string" ? decodePostings(record).docs.length : record[1];
+  }
+
   // Documents matching one term: Map doc -> {title, body, whole, chunk}; `allowed` limits them.
   // A term of 4-9 CJK characters (meta.phrases) is first looked up as a phrase key (search_phrases.py):
-  // when the index holds it, its postings are the exact answer; else the positions of its cover
-  // triples prove it on the candidates that the triples' postings leave.
+  // when the index holds it, its postings are the exact answer. Else a CJK term whose cover holds a
+  // frequent triple (in meta.least documents or more) is proven by edge keys (edges, below); any
+  // other by the positions of its cover triples on the candidates that the triples' postings leave.
   Engine.prototype.term = function (term, meta, allowed) {
     var self = this;
-    var phrase = term.units.length >= meta.phrases[0] && term.units.length <= meta.phrases[1] && term.units.every(function (u) { return CJK_CHAR.test(u); });
+    var cjk = term.units.length >= 4 && term.units.every(function (u) { return CJK_CHAR.test(u); });
+    var phrase = cjk && term.units.length >= meta.phrases[0] && term.units.length <= meta.phrases[1];
     // A term of 7-9 characters is seldom a phrase key: the shards of its cover triples, which prove
     // it otherwise, come first and say whether it can be one (measured: fewer bytes for such terms).
     var first = phrase && term.keys.length > 2 ? term.keys : [];
     return Promise.all(first.map(function (k) { return self.record(k.key, meta); })).then(function (records) {
-      var frequent = records.every(function (r) {
-        return r !== undefined && (typeof r === "string" ? decodePostings(r).docs.length : r[1]) >= least(meta.documents);
-      });
+      var frequent = records.every(function (r) { return r !== undefined && count(r) >= meta.least; });
       return phrase && frequent ? self.postings(term.text, meta) : null;
     }).then(function (own) {
       if (own) return answer(own, allowed);
+      if (!cjk) return self.cover(term, meta, allowed);
+      return Promise.all(term.keys.map(function (k) { return self.record(k.key, meta); })).then(function (records) {
+        if (records.some(function (r) { return r === undefined; })) return new Map();
+        var frequent = records.some(function (r) { return count(r) >= meta.least; });
+        return frequent ? self.edges(term, meta, allowed) : self.cover(term, meta, allowed);
+      });
+    });
+  };
+
+  // A CJK term with frequent triples, proven without their positions. Its triples' shards say which
+  // are frequent; each run of frequent triples is covered by an edge key (search_phrases.edges): the
+  // run with the character before it (or after it, at the term's start, or when that end's triple is
+  // rarer), rare as that triple, with positions; the characters left by the triples that are not
+  // frequent. A run too long for an edge key keeps its triples. The keys' postings (and those of
+  // every triple in its shard) leave the candidates, and the keys' positions prove them.
+  Engine.prototype.edges = function (term, meta, allowed) {
+    var self = this;
+    var units = term.units;
+    var n = units.length;
+    var triples = [];
+    for (var i = 0; i + 3 <= n; i++) triples.push(units.slice(i, i + 3).join(""));
+    return Promise.all(triples.map(function (k) { return self.record(k, meta); })).then(function (records) {
+      if (records.some(function (r) { return r === undefined; })) return new Map();
+      var counts = records.map(count);
+      var often = counts.map(function (c) { return c >= meta.least; });
+      if (often.every(Boolean)) {
+        // No phrase key: no document holds a term of 4-9 characters; a longer one keeps its triples.
+        return n <= meta.phrases[1] ? new Map() : self.cover(term, meta, allowed);
+      }
+      var keys = [];
+      var covered = [];
+      function take(at, size) {
+        keys.push({ key: units.slice(at, at + size).join(""), at: at, size: size });
+        for (var c = at; c < at + size; c++) covered[c] = true;
+      }
+      for (var a = 0; a < often.length; a++) {
+        if (!often[a]) continue;
+        var b = a;
+        while (b + 1 < often.length && often[b + 1]) b++;
+        var size = b - a + 4; // the run's characters and one more
+        var before = a > 0 ? counts[a - 1] : Infinity;
+        var after = b + 1 < often.length ? counts[b + 1] : Infinity;
+        if (size > meta.phrases[1]) {
+          for (var t = a; t <= b; t += 3) take(t, 3);
+          if ((b - a) % 3) take(b, 3);
+        } else if (before <= after) take(a - 1, size);
+        else take(a, size);
+        a = b;
+      }
+      for (var c = 0; c < n; c++) if (!covered[c]) take(Math.min(c, n - 3), 3);
+      keys.sort(function (x, y) { return x.at - y.at || x.size - y.size; });
+      return Promise.all(keys.map(function (k) { return self.postings(k.key, meta); })).then(function (lists) {
+        if (lists.some(function (l) { return l === null; })) return new Map();
+        if (keys[0].size === n) return answer(lists[0], allowed); // the term is an edge key itself
+        var candidates = lists.reduce(function (acc, l) { return intersect(acc, l.docs); }, lists[0].docs);
+        records.forEach(function (r) { if (typeof r === "string") candidates = intersect(candidates, decodePostings(r).docs); });
+        if (allowed) candidates = candidates.filter(function (d) { return allowed.has(d); });
+        return self.prove(keys, lists, candidates, meta);
+      });
+    });
+  };
+
+  // A term proven by its cover triples (coverKeys): a term of two or three units is its own key.
+  Engine.prototype.cover = function (term, meta, allowed) {
+    var self = this;
+    return Promise.resolve().then(function () {
       return Promise.all(term.keys.map(function (k) { return self.postings(k.key, meta); })).then(function (cover) {
         if (cover.some(function (l) { return l === null; })) return new Map();
         if (cover.length === 1) return answer(cover[0], allowed);
@@ -766,7 +829,7 @@
 
   var engine = {
     fold: fold, terms: terms, coverKeys: coverKeys, innerTriples: innerTriples, keyHash: keyHash, decodePostings: decodePostings,
-    decodePositions: decodePositions, least: least, Engine: Engine, marks: marks, snippet: snippet, foldFragment: foldFragment,
+    decodePositions: decodePositions, Engine: Engine, marks: marks, snippet: snippet, foldFragment: foldFragment,
     PER_PAGE: PER_PAGE, fragmentName: fragmentName,
   };
   if (typeof module !== "undefined" && module.exports) module.exports = engine;

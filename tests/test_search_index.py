@@ -104,6 +104,22 @@ def test_phrases_are_runs_of_frequent_triples_with_word_boundaries() -> None:
     assert search_phrases.phrases("要总结前期经验", {0, 1, 3, 5, 7}, frequent - {"前期经"})[0] == {"总结前期": [7]}
 
 
+def test_edges_are_frequent_runs_with_one_character_more() -> None:
+    """An edge key is a run of frequent triples and the character after it (or before it), whose
+    triple is not frequent: 4-9 characters, with word boundaries as phrase keys have them."""
+    frequent = {"总结前", "结前期", "前期经", "期经验"}
+    found, whole = search_phrases.edges("要总结前期经验做", {0, 1, 3, 5, 7, 8}, frequent)  # 要|总结|前期|经验|做
+    assert found == {"要总结前": [0 * 4 + 2], "要总结前期": [0 * 4 + 2 + 1], "要总结前期经": [0 * 4 + 2],
+                     "要总结前期经验": [0 * 4 + 2 + 1], "期经验做": [4 * 4 + 1], "前期经验做": [3 * 4 + 2 + 1],
+                     "结前期经验做": [2 * 4 + 1], "总结前期经验做": [1 * 4 + 2 + 1]}
+    assert whole == {"要总结前期", "要总结前期经验", "前期经验做", "总结前期经验做"}
+    phrases = search_phrases.phrases("要总结前期经验做", {0, 1, 3, 5, 7, 8}, frequent)[0]
+    assert phrases and not set(phrases) & set(found)  # no key is both
+    # a run broken by a triple that is not frequent: the edges stop at it
+    assert set(search_phrases.edges("要总结前期经验", set(), frequent - {"前期经"})[0]) == {
+        "要总结前", "要总结前期", "总结前期经", "结前期经", "前期经验"}
+
+
 # ---- what the writer writes -------------------------------------------------------------------
 
 
@@ -405,3 +421,50 @@ def test_the_frequent_line_moves_only_when_the_archive_doubles() -> None:
     for low in (16 * 16, 16 * 64, 16 * 512):
         assert {search_phrases.least(n) for n in range(low, 2 * low)} == {low // 16}
         assert search_phrases.least(2 * low) == 2 * (low // 16)
+
+
+@pytest.fixture(scope="module")
+def edge_data(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list]:  # type: ignore[type-arg]
+    """A frequent run (我们要总结前期经验, in most articles) joined to rare text in a few, next to it
+    elsewhere in others, cut short in one; triples are frequent from 8 articles."""
+    template = "我们要总结前期经验,持续推进工作。"
+    stories = [Story(f"2022-01-{day:02d}", f"t{day}", f"工作简报{day}", template + "今天天气晴朗。" * (day % 3 + 1))
+               for day in range(1, 15)]
+    stories += [
+        Story("2022-02-01", "joined", "残联工作", template + "我们要总结前期经验残联建设取得成效。"),
+        Story("2022-02-02", "joined-twice", "残联工作", "总结前期经验残联建设好。总结前期经验残联建设"),
+        Story("2022-02-03", "apart", "残联建设", template + "残联建设取得成效。"),
+        Story("2022-02-04", "cut-short", "残联帮扶", template + "总结前期经验残联帮扶。残联建设"),
+        Story("2022-02-05", "in-title", "前期经验残联建设", template),
+    ]
+    site = write_site(tmp_path_factory.mktemp("edges") / "site", stories)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search_phrases, "least", lambda documents: 8)
+        data = write_index(site, tmp_path_factory.mktemp("edges-out"))
+    return data, search_index.document_order(load(site))
+
+
+def test_a_long_term_over_a_frequent_run_finds_exactly_the_articles_that_hold_it(
+        edge_data: tuple[Path, list]) -> None:  # type: ignore[type-arg]
+    """Terms that join the frequent run to rare text are proven by edge keys (the run and one
+    character more, with positions), not by the run's triples' positions: the same articles as a
+    substring scan, the title match first."""
+    data, articles = edge_data
+    meta = json.loads((data / "meta.js").read_text(encoding="utf-8").split(",", 1)[1][:-3])
+    assert meta["least"] == 8
+    terms = ["前期经验残联建", "总结前期经验残联建设", "经验残联建设", "要总结前期经验残", "前期经验残联帮扶",
+             "经验残联", "期经验残联建设取得成效", "我们要总结前期经验残联建设取得成效"]
+    results = query(data, terms)
+    for term, result in zip(terms, results, strict=True):
+        assert set(result["docs"]) == expected(articles, [term]), term
+    by_term = dict(zip(terms, results, strict=True))
+    assert [articles[d].slug for d in by_term["前期经验残联建"]["docs"]] == ["in-title", "joined-twice", "joined"]
+    assert {articles[d].slug for d in by_term["前期经验残联帮扶"]["docs"]} == {"cut-short"}
+
+    def shard(kind: str, key: str) -> str:
+        number = search_index.key_hash(key) % meta["buckets"]
+        return f"{kind}/{number // meta['folder']}/{number}"
+    loaded = set(by_term["前期经验残联建"]["files"])
+    assert shard("p", "前期经验残") in loaded and shard("k", "前期经验残") in loaded  # the edge key proves it
+    frequent = {shard("p", t) for t in ("前期经", "期经验")} - {shard("p", k) for k in ("前期经验残", "残联建")}
+    assert frequent and frequent.isdisjoint(loaded)  # the run's triples' positions were not needed

@@ -101,6 +101,8 @@ def test_random_parts_give_the_same_phrase_keys(seed: int) -> None:
     texts, words = random_part(rng, rng.randint(1, 60), 600)
     got = assert_same(texts, words, frequent_of(rng, texts, rng.choice([0.3, 0.7, 0.95])))
     assert any(len(key) > 6 for key in got)  # runs long enough for the longer phrases
+    assert any(state[4] is not None for state in got.values())  # edge keys, with positions
+    assert any(state[4] is None for state in got.values())  # phrase keys, postings only
 
 
 def test_parts_with_offsets_in_int64_give_the_same_phrase_keys(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -111,11 +111,15 @@ class IndexBuilder:
         self._keys(doc, in_title, in_body, whole, positions=False)
 
     def add_phrases(self, doc: int, title: str, body: str) -> None:
-        """The phrase keys of a document, once every document's triples are in (search_phrases)."""
+        """The phrase keys (postings only) and edge keys (with positions) of a document, once every
+        document's triples are in (search_phrases)."""
         title, body = fold(title), fold(body)
         in_title, whole_title = search_phrases.phrases(title, _word_starts(title), self.frequent)
         in_body, whole_body = search_phrases.phrases(body, _word_starts(body), self.frequent)
         self._keys(doc, in_title, in_body, whole_title | whole_body, positions=False)
+        in_title, whole_title = search_phrases.edges(title, _word_starts(title), self.frequent)
+        in_body, whole_body = search_phrases.edges(body, _word_starts(body), self.frequent)
+        self._keys(doc, in_title, in_body, whole_title | whole_body, positions=True)  # edge keys
 
     def _keys(self, doc: int, in_title: dict[str, list[int]], in_body: dict[str, list[int]], whole: set[str],
               positions: bool) -> None:
