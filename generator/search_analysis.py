@@ -154,7 +154,7 @@ def join_phrases(joined: Joined, parts: Sequence[Part], phrases: Sequence[dict[s
     """Each part's phrase keys (phase 2) into the joined index: no key in common with the pairs and
     triples, so appended after them; the edge keys' positions cut as the triples' are."""
     base = 0
-    edges: dict[str, list[tuple[int, int, array[int] | None]]] = {}
+    edges: dict[str, list[tuple[int, int, array[int] | bytes | None]]] = {}
     with no_gc():
         for part, keys in zip(parts, phrases, strict=True):
             _append(joined.keys, edges, keys, base)

@@ -169,7 +169,7 @@ class Streamed:
                     keys = pickle.loads(path.read_bytes())
                     path.unlink()
                     base = 0
-                    edges: dict[str, list[tuple[int, int, array[int] | None]]] = {}  # edge keys' positions
+                    edges: dict[str, list[tuple[int, int, array[int] | bytes | None]]] = {}  # edge keys' positions
                     for name, documents in zip(self.names, self.documents, strict=True):
                         _append(keys, edges, self.cache.phrase_keys(name, group), base)
                         base += documents
