@@ -287,7 +287,7 @@ def _meta(corpus: Corpus, articles: list[Article], buckets: int) -> dict[str, ob
         else:
             months.append([label, doc, doc + 1])
     return {
-        "version": 2,
+        "version": 3,  # 3: edge keys and printed-order ids (search VERSION 7)
         "documents": len(articles),
         "buckets": buckets,
         "folder": FOLDER,

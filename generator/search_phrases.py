@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import re
 from array import array
-from collections.abc import Collection, Container, Iterable, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Sequence
 from itertools import accumulate
 
 from generator.search_text import CJK
@@ -98,28 +98,7 @@ def phrases(folded: str, starts: Collection[int], frequent: Collection[str]) -> 
 
     The rule a text at a time: the build finds a whole part's phrases at once with numpy
     (search_phrase_vector), held equal to this (search_reference.phrase_keys, tests)."""
-    found: Found = {}
-    whole: set[str] = set()
-    for run in _CJK_RUN.finditer(folded):
-        start, text = run.start(), run.group()
-        ok = [text[i:i + 3] in frequent for i in range(len(text) - 2)]
-        for i in range(len(text) - SHORTEST + 1):
-            if not ok[i]:
-                continue
-            at_start = 2 if start + i in starts else 0
-            for length in range(SHORTEST, LONGEST + 1):
-                if i + length > len(text) or not ok[i + length - 3]:
-                    break
-                key = text[i:i + length]
-                code = (start + i) * 4 + at_start + (1 if start + i + length in starts else 0)
-                seen = found.get(key)
-                if seen is None:
-                    found[key] = [code]
-                else:
-                    seen.append(code)
-                if code & 3 == 3:
-                    whole.add(key)
-    return found, whole
+    return _walk(folded, starts, frequent, _all_frequent)
 
 
 def edges(folded: str, starts: Collection[int], frequent: Collection[str]) -> tuple[Found, set[str]]:
@@ -130,6 +109,26 @@ def edges(folded: str, starts: Collection[int], frequent: Collection[str]) -> tu
     instead of by the positions of the run's triples in most of the archive (大足区残联建: 大足区残
     and 残联建; 加快推进防汛抗旱: 加快推进防 and 进防汛抗旱). One of an edge key's triples is not
     frequent and all of a phrase key's are, so no key is both."""
+    return _walk(folded, starts, frequent, _one_end_loose)
+
+
+# A rule looks at whether each triple of a run is frequent (ok) and at the key of `length` characters
+# starting at i: True keeps it, False passes it over, None ends the keys starting at i (longer ones
+# would fail the rule too).
+Rule = Callable[[list[bool], int, int], bool | None]
+
+
+def _all_frequent(ok: list[bool], i: int, length: int) -> bool | None:
+    return True if ok[i] and ok[i + length - 3] else None  # the triples between were checked when shorter
+
+
+def _one_end_loose(ok: list[bool], i: int, length: int) -> bool | None:
+    if not all(ok[i + 1:i + length - 3]):  # the triples between the first and the last
+        return None
+    return ok[i] != ok[i + length - 3]
+
+
+def _walk(folded: str, starts: Collection[int], frequent: Collection[str], rule: Rule) -> tuple[Found, set[str]]:
     found: Found = {}
     whole: set[str] = set()
     for run in _CJK_RUN.finditer(folded):
@@ -137,14 +136,11 @@ def edges(folded: str, starts: Collection[int], frequent: Collection[str]) -> tu
         ok = [text[i:i + 3] in frequent for i in range(len(text) - 2)]
         for i in range(len(text) - SHORTEST + 1):
             at_start = 2 if start + i in starts else 0
-            for length in range(SHORTEST, LONGEST + 1):
-                if i + length > len(text):
+            for length in range(SHORTEST, min(LONGEST, len(text) - i) + 1):
+                keep = rule(ok, i, length)
+                if keep is None:
                     break
-                inner = ok[i + 1:i + length - 3]  # the triples between the first and the last
-                if not all(inner):
-                    break
-                first, last = ok[i], ok[i + length - 3]
-                if first == last:
+                if not keep:
                     continue
                 key = text[i:i + length]
                 code = (start + i) * 4 + at_start + (1 if start + i + length in starts else 0)

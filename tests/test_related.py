@@ -98,6 +98,18 @@ def test_keywords_are_jiebas_tfidf_keywords() -> None:
     assert shale[0][0] == "页岩气"
 
 
+def assert_cached_equals_fresh(site: Path, cache: Path) -> related.Related:
+    """The cached (and, above PARALLEL_FROM, worker-cut) related lists equal one process's fresh ones."""
+    corpus = pipeline.load(site)
+    segment.configure(site, [c.name for c in corpus.contributors])
+    try:
+        found = related.related_cached(corpus, cache)
+        assert found == related.related(corpus)
+        return found
+    finally:
+        segment.reset()
+
+
 def test_article_pages_list_related_stories(site: Path, tmp_path: Path) -> None:
     pipeline.build(site, tmp_path / "public")
     page = (tmp_path / "public" / "2022" / "11" / "15" / "nan-shan-gong-yuan-hong-ye.html").read_text(encoding="utf-8")
@@ -120,12 +132,7 @@ def test_incremental_related_equals_a_fresh_computation(tmp_path: Path) -> None:
     files = sorted((site / "content").rglob("*.md"))
 
     def check() -> None:
-        corpus = pipeline.load(site)
-        segment.configure(site, [c.name for c in corpus.contributors])
-        try:
-            assert related.related_cached(corpus, site / ".cache") == related.related(corpus)
-        finally:
-            segment.reset()
+        assert_cached_equals_fresh(site, site / ".cache")
 
     check()
     text = files[10].read_text(encoding="utf-8")
@@ -159,13 +166,7 @@ def test_keywords_cut_by_workers_give_the_same_related_articles(site: Path, tmp_
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """A cold build cuts on every core; the workers must find exactly what one process finds."""
     monkeypatch.setattr(related, "PARALLEL_FROM", 1)
-    corpus = pipeline.load(site)
-    segment.configure(site, [c.name for c in corpus.contributors])
-    try:
-        assert related.related_cached(corpus, tmp_path / "cache") == related.related(corpus)
-        assert any(related.related(corpus).values())
-    finally:
-        segment.reset()
+    assert any(assert_cached_equals_fresh(site, tmp_path / "cache").values())
 
 
 def test_workers_share_the_engine_made_before_they_fork(site: Path, tmp_path: Path,
@@ -185,12 +186,7 @@ def test_workers_share_the_engine_made_before_they_fork(site: Path, tmp_path: Pa
         return original(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(segment, "make_engine", counted)
-    corpus = pipeline.load(site)
-    segment.configure(site, [c.name for c in corpus.contributors])
-    try:
-        assert related.related_cached(corpus, tmp_path / "cache") == related.related(corpus)
-    finally:
-        segment.reset()
+    assert_cached_equals_fresh(site, tmp_path / "cache")
     assert made.read_text().split() == [str(os.getpid())]
 
 
