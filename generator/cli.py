@@ -154,7 +154,7 @@ def progress_printer() -> pipeline.Progress:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    corpus = pipeline.load(args.site)
+    corpus = pipeline.load(args.site, pipeline.site_cache(args.site))  # the build's parsed articles, when current
     print(f"OK: {len(corpus.articles)} articles in {len(corpus.issues)} issues, "
           f"{len(corpus.contributors)} people in bylines.")
     return 0
@@ -163,7 +163,7 @@ def run_check(args: argparse.Namespace) -> int:
 def run_search(args: argparse.Namespace) -> int:
     from generator import newsroom
 
-    corpus = pipeline.load(args.site)
+    corpus = pipeline.load(args.site, pipeline.site_cache(args.site))  # the build's parsed articles, when current
     try:
         hits, total, update = newsroom.run(args.site, corpus, " ".join(args.query), args.limit)
     except newsroom.QueryError as error:

@@ -71,11 +71,16 @@ def load(site: Path, cache: Cache | None = None) -> Corpus:
     return Corpus.build(config, articles, unique_slugs(names, known), tuple(files.others))
 
 
+def site_cache(site: Path) -> Cache:
+    """The site's build cache, salted with the code and configuration its parsed articles depend on."""
+    return Cache(site, key(code_version(), *(_bytes(site / name) for name in ("site.yaml", "dictionary.txt"))))
+
+
 def build(site: Path, output: Path, progress: Progress | None = None) -> Report:
     report = Report()
     started = time.perf_counter()
-    site_key = key(code_version(), *(_bytes(site / name) for name in ("site.yaml", "dictionary.txt")))
-    cache = Cache(site, site_key)
+    cache = site_cache(site)
+    site_key = cache.salt
     with search_analysis.no_gc():  # many lasting objects, no cycles: collections took most of reading
         corpus = load(site, cache)
         # the corpus lives as long as the build: leave it out of every later collection (and out of the
