@@ -11,7 +11,6 @@ core when there are enough of them.
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import time
 from collections.abc import Callable
@@ -266,6 +265,8 @@ def _render_all(site: Path, compiled: Path, stale: list[Page], corpus: Corpus, s
     done = total - len(stale)
     try:
         if workers > 1 and len(stale) >= PARALLEL_FROM:
+            import multiprocessing  # on use: an edit renders its few pages in this process
+
             with multiprocessing.get_context("fork").Pool(workers, maxtasksperchild=RECYCLE) as pool:
                 for written in pool.imap(_render_chunk, chunks):
                     done = _collect(staging, written, done, total, progress)
