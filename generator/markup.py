@@ -10,32 +10,40 @@ from __future__ import annotations
 import html
 import re
 import xml.etree.ElementTree as etree
+from functools import cache
+from typing import TYPE_CHECKING
 
-import markdown
-from markdown.treeprocessors import Treeprocessor
+if TYPE_CHECKING:
+    import markdown
 
 SAFE_URL = re.compile(r"^(https?:|mailto:|#|[^:]*$)", re.IGNORECASE)
 TAG_RE = re.compile(r"<[^>]+>")
 
 
-class _SafeLinks(Treeprocessor):
-    def run(self, root: etree.Element) -> None:
-        for element in root.iter():
-            for attribute in ("href", "src"):
-                value = element.get(attribute)
-                if value is not None and not SAFE_URL.match(value.strip()):
-                    element.set(attribute, "#")
+def _safe_links(root: etree.Element) -> None:
+    for element in root.iter():
+        for attribute in ("href", "src"):
+            value = element.get(attribute)
+            if value is not None and not SAFE_URL.match(value.strip()):
+                element.set(attribute, "#")
 
 
-def _converter() -> markdown.Markdown:
+@cache
+def converter() -> markdown.Markdown:
+    """Made on first use: most bodies are plain paragraphs (to_html), and importing Markdown and
+    loading its extensions took a tenth of the start-up of a build that reads one edited article."""
+    import markdown
+    from markdown.treeprocessors import Treeprocessor
+
+    class SafeLinks(Treeprocessor):
+        def run(self, root: etree.Element) -> None:
+            _safe_links(root)
+
     md = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
     md.preprocessors.deregister("html_block")
     md.inlinePatterns.deregister("html")
-    md.treeprocessors.register(_SafeLinks(md), "safe_links", 0)
+    md.treeprocessors.register(SafeLinks(md), "safe_links", 0)
     return md
-
-
-_MD = _converter()
 
 
 # Text in which Markdown would find nothing to do: no markup characters, no line that could open a
@@ -47,8 +55,9 @@ _BLOCK_START = re.compile(r"^(?:[ \-+]|\d+[.)])", re.MULTILINE)
 def to_html(source: str) -> str:
     if not _MARKUP_CHARS.search(source) and not _BLOCK_START.search(source):
         return _plain(source)
-    _MD.reset()
-    return _MD.convert(source)
+    md = converter()
+    md.reset()
+    return md.convert(source)
 
 
 def _plain(source: str) -> str:

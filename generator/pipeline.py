@@ -11,7 +11,6 @@ core when there are enough of them.
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import time
 from collections.abc import Callable
@@ -128,16 +127,17 @@ def _build(site: Path, output: Path, site_key: str, cache: Cache, corpus: Corpus
         started = time.perf_counter()
         staging.write("robots.txt", feeds.robots(corpus.config))
         before_search = len(staging.keys)
-        search_inputs = _search_index(corpus, staging, cache, site_key, output, manifest)
+        search_inputs, search_digest = _search_index(corpus, staging, cache, site_key, output, manifest)
         searched = len(staging.keys) - before_search  # the search stage's files come last (Manifest.search)
         started = report.timed("search", started)
         report.written, report.reused = staging.written, staging.reused
     segment.flush()
     record = Manifest(str(output.resolve()), staging.keys, manifest.folders if staging.folders is None
-                      else staging.folders, pages_from, made, frame, articles, related_name, reach, searched)
+                      else staging.folders, pages_from, made, frame, articles, related_name, reach, searched,
+                      search_digest)
     if (staging.folders is not None or pages_from != manifest.pages_from or record.output != manifest.output
             or staging.keys != manifest.files or related_name != manifest.related or reach is not manifest.reach
-            or searched != manifest.searched):
+            or searched != manifest.searched or search_digest != manifest.searched_digest):
         cache.save_manifest(output, record)
     cache.save_search_key(search_inputs)  # only once the output holds that index
     report.timed("write", started)
@@ -231,27 +231,28 @@ def _reached(made_groups: list[Group], reach: depends.Reach, corpus: Corpus, edi
 
 
 def _search_index(corpus: Corpus, staging: Staging, cache: Cache, site_key: str, output: Path,
-                  manifest: Manifest) -> str:
+                  manifest: Manifest) -> tuple[str, str]:
     """The offline search index, unless nothing it is made from has changed since the last build.
 
     Articles edited in place are patched into the last build's index (search_patch); anything else
-    makes it again whole. Only the shards that come out different are written.
+    makes it again whole. Only the shards that come out different are written. Returns what the
+    index is made from and search_patch.manifest() of its files.
     """
     inputs = key(site_key, segment.current().dictionary.fingerprint,
                  [(a.digest, a.slug, a.date.isoformat()) for a in corpus.articles],
                  [(c.name, c.slug) for c in corpus.contributors])
     data, recorded = search_index.DATA, manifest.files
+    digest = ""
     if staging.previous is recorded:  # staged() hands on the record itself when no output folder moved
-        previous, whole = dict(manifest.search), True
+        previous, whole, digest = manifest.search, True, manifest.searched_digest  # read, never changed
     else:
         previous = {url: k for url, k in staging.previous.items() if url.startswith(data)}
         whole = len(previous) == sum(url.startswith(data) for url in recorded)  # none deleted by hand
     if previous and whole and cache.search_key() == inputs:
         staging.keys.update(previous)  # what staging.fresh() records, for the some 850,000 files at 100,000
-        return inputs
+        return inputs, manifest.searched_digest
     # the segmenter is still configured: site words, token cache
-    search_patch.update(corpus, staging, output.resolve(), cache.folder, site_key, previous)
-    return inputs
+    return inputs, search_patch.update(corpus, staging, output.resolve(), cache.folder, site_key, previous, digest)
 
 
 def _bytes(path: Path) -> bytes:
@@ -271,6 +272,8 @@ def _render_all(site: Path, compiled: Path, stale: list[Page], corpus: Corpus, s
     done = total - len(stale)
     try:
         if workers > 1 and len(stale) >= PARALLEL_FROM:
+            import multiprocessing  # on use: an edit renders its few pages in this process
+
             with multiprocessing.get_context("fork").Pool(workers, maxtasksperchild=RECYCLE) as pool:
                 for written in pool.imap(_render_chunk, chunks):
                     done = _collect(staging, written, done, total, progress)

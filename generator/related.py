@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import multiprocessing
 import os
 import pickle
 import re
@@ -296,6 +295,8 @@ def _vectors(articles: list[Article]) -> Generator[dict[str, float], None, None]
         chunks = [range(start, min(start + CHUNK, len(articles))) for start in range(0, len(articles), CHUNK)]
         # a fresh worker every RECYCLE chunks: a long-lived one ends up with its own copy of the
         # pages of the parent it touched (at 100,000 articles this stage peaked at 1.75 GB PSS)
+        import multiprocessing  # on use: an edit cuts its few texts in this process
+
         with multiprocessing.get_context("fork").Pool(workers, maxtasksperchild=RECYCLE) as pool:
             for part in pool.imap(_vectors_of, chunks):
                 yield from part

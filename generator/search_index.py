@@ -25,9 +25,9 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
-from generator import search_aside, search_phrases
+from generator import search_phrases
 from generator.corpus import Article, Corpus
 from generator.output import Staging
 from generator.routes import Urls
@@ -40,8 +40,11 @@ from generator.search_analysis import (
 )
 from generator.search_groups import GROUPS, key_hashes
 from generator.search_groups import key_hash as key_hash  # static/search.js and search_patch use it
-from generator.search_parts import Streamed, analysed
 from generator.search_text import CJK_RE, fold, t2s_only, t2s_table
+
+if TYPE_CHECKING:  # the modules that make the index whole are imported on use: an edit patches it
+    from generator import search_aside
+    from generator.search_parts import Streamed
 
 DATA = "search/data/"
 OVERLAP = 40  # context carried past a fragment's end, for a snippet near its edge
@@ -128,6 +131,8 @@ class Texts(Sequence[tuple[str, str]]):
 
 def build_index(corpus: Corpus) -> tuple[list[Article], Streamed]:
     """Every key's postings and positions (search_analysis), then the filters' postings."""
+    from generator.search_parts import analysed
+
     articles = document_order(corpus)
     index = analysed(Texts(articles), [f"{a.date.year:04d}-{a.date.month:02d}" for a in articles], HEAVY)
     filters: dict[str, list] = {}  # type: ignore[type-arg]
@@ -167,9 +172,9 @@ def script(name: str, data: object) -> bytes:
 class _Writer:
     """Writes search/data/ files into the staging folder as they are made, counting them."""
 
-    def __init__(self, staging: Staging) -> None:
+    def __init__(self, staging: Staging, files: search_aside.Files) -> None:
         self.staging = staging
-        self.files = search_aside.Files(staging)
+        self.files = files
         self.urls: list[str] = []
         self.bytes = 0
 
@@ -191,11 +196,13 @@ def write(corpus: Corpus, staging: Staging) -> IndexStats:
     """Write search/data/ into the staging folder; returns what was written. Each file is written
     as it is made, and the keys a hash group at a time (search_groups); the fragments, which need
     nothing the index computes, by a forked worker meanwhile (search_aside)."""
+    from generator import search_aside
+
     ordered = document_order(corpus)
     aside = search_aside.Aside(staging, len(ordered), lambda doc: _fragments(doc, ordered[doc]), script, DATA)
     try:
         articles, index = build_index(corpus)
-        put = _Writer(staging)  # its thread starts once the analysis's workers are forked
+        put = _Writer(staging, search_aside.Files(staging))  # its thread starts once the analysis's workers are forked
         try:
             with no_gc():
                 keys = _write_keys(index, put)

@@ -122,13 +122,15 @@ def describe(articles: list[Article]) -> list[tuple[str, str, str]]:
 
 
 def update(corpus: Corpus, staging: Staging, output: Path, folder: Path, site_key: str,
-           previous: dict[str, str]) -> None:
+           previous: dict[str, str], digest: str = "") -> str:
     """Write search/data/ into the staging folder: patched when that is exact, else whole.
 
-    `previous` holds the keys of the files the output has under search/data/."""
+    `previous` holds the keys of the files the output has under search/data/, and `digest` is
+    manifest(previous) when the caller knows it (the last build returned it). Returns manifest() of
+    the files written and kept, in the order they are recorded in."""
     wanted = setting(site_key)
     with search_analysis.no_gc():  # a full collection over the build's objects costs more than this
-        state = patch(corpus, staging, output, load(folder), wanted, previous)
+        state = patch(corpus, staging, output, load(folder), wanted, previous, digest)
     if state is None:
         stats = search_index.write(corpus, staging)
         files = {url: k for url, k in staging.keys.items() if url.startswith(DATA)}
@@ -137,6 +139,7 @@ def update(corpus: Corpus, staging: Staging, output: Path, folder: Path, site_ke
                       [filter_keys(a) for a in articles], manifest(files), stats.light, stats.buckets,
                       frozenset(stats.vocabulary & targets()), stats.least, stats.frequent)
     save(folder, state)
+    return state.files
 
 
 def load(folder: Path) -> State | None:
@@ -156,7 +159,7 @@ def save(folder: Path, state: State) -> None:
 
 
 def patch(corpus: Corpus, staging: Staging, output: Path, state: State | None, wanted: str,
-          previous: dict[str, str]) -> State | None:
+          previous: dict[str, str], digest: str = "") -> State | None:
     """The index patched for the documents that changed in place, or None if that is not exact."""
     if state is None or state.setting != wanted:
         return None
@@ -181,7 +184,7 @@ def patch(corpus: Corpus, staging: Staging, output: Path, state: State | None, w
                                    if doc not in skip and holds(article.title, body_text(article))))
     if len(edited) > MAX_EDITED:
         return None
-    if manifest(previous) != state.files:
+    if (digest or manifest(previous)) != state.files:
         return None  # the output is not what the state describes (or its files came in another order)
     filters = (state.filters + [()] * len(docs))[:len(docs)]
     for doc in edited:

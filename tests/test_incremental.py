@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import pipeline, related
+from generator import pipeline, related, search_patch
 from generator.cache import Manifest
 from generator.errors import ContentError
 from tests.conftest import ROOT, article, write_site
@@ -336,7 +336,8 @@ def recorded(site: Path) -> Manifest:
 @pytest.mark.parametrize("change", [edit_body, add_article, delete_article, edit_template])
 def test_the_record_names_the_search_files_as_a_look_through_it_would(site: Path, change: Change) -> None:
     """Manifest.search (the search stage's files, the last of the record) is what the search stage
-    starts from when no output folder moved: it must be exactly the record's files under search/data/."""
+    starts from when no output folder moved: it must be exactly the record's files under search/data/,
+    and the digest recorded with them theirs."""
     for step in (change, lambda site: None):
         step(site)
         pipeline.build(site, site / "public")
@@ -344,3 +345,17 @@ def test_the_record_names_the_search_files_as_a_look_through_it_would(site: Path
         looked = [(url, key) for url, key in manifest.files.items() if url.startswith("search/data/")]
         assert looked and list(manifest.search.items()) == looked
         assert manifest.searched == len(looked)
+        assert manifest.searched_digest == search_patch.manifest(dict(looked))  # what the next patch trusts
+
+
+def test_a_wrong_search_digest_in_the_record_makes_the_index_whole(site: Path, tmp_path: Path) -> None:
+    """The digest the record keeps of the search files vouches for them to the next patch: one that does
+    not match what the index was made from is not trusted, and the build gives what a cold build gives."""
+    [path] = (site / ".cache").glob("manifest-*.pickle")
+    manifest = recorded(site)
+    manifest.searched_digest = "0" * 40
+    path.write_bytes(pickle.dumps(manifest))
+    edit_body(site)
+    pipeline.build(site, site / "public")
+    assert tree(site / "public") == cold(site, tmp_path)
+    assert recorded(site).searched_digest == search_patch.manifest(recorded(site).search)

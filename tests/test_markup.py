@@ -14,8 +14,9 @@ ALPHABET = st.sampled_from(list("大足区新闻页岩气，。、“”：；�
 @settings(max_examples=400)
 @given(st.text(ALPHABET, max_size=80))
 def test_fast_path_gives_what_markdown_gives(text: str) -> None:
-    markup._MD.reset()
-    assert markup.to_html(text) == markup._MD.convert(text)
+    md = markup.converter()
+    md.reset()
+    assert markup.to_html(text) == md.convert(text)
 
 
 def test_fast_path_is_taken_for_plain_news_text() -> None:

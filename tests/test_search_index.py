@@ -61,6 +61,10 @@ def test_varint_round_trip(value: int) -> None:
     assert decode_varints(search_analysis.varint(value).decode()) == [value]
 
 
+def test_the_table_of_small_varints_is_varint_of_each_value() -> None:
+    assert [search_analysis.varint(value) for value in range(1 << 15)] == search_analysis.SMALL
+
+
 def test_key_hash_is_the_same_in_python_and_javascript() -> None:
     keys = ["页岩", "lng", "2021年", "\x01s要闻", "𠀋𠀌"]
     script = (
