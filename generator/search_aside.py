@@ -1,11 +1,16 @@
-"""search/data/ files made and written by a forked worker while the parent does other work.
+"""search/data/ files made and written by a worker process while the parent does other work.
 
 A cold build's search stage is mostly the parent's: joining the parts' keys a hash group at a time
 and writing the key files, one core busy and the other idle once the parts are analysed. The
 articles' fragments (f/, some 60,000 files at 10,000 articles) depend on nothing the index computes,
-so one forked worker makes and writes them meanwhile, a run of documents at a time, and hands back
-only what the staging folder records of each file: its name, its key and its size. The worker is
-replaced every few runs, so the pages of the corpus it has touched (and so copied) are given back.
+so one worker makes and writes them meanwhile, a run of documents at a time, and hands back only
+what the staging folder records of each file: its name, its key and its size.
+
+The worker is spawned, not forked: a forked one shares the parent's pages copy-on-write, and as the
+parent joins groups it writes over them, so each page it wrote was held twice (at 100,000 articles
+the forked worker grew to 500-700 MB of PSS while the parent joined). A spawned one holds only what
+it makes; each run's items (the articles, whose bodies it reads from the build cache) come to it
+pickled.
 """
 
 from __future__ import annotations
@@ -14,18 +19,18 @@ import hashlib
 import multiprocessing
 import queue
 import threading
-from collections.abc import Callable, Iterable
-from multiprocessing.pool import AsyncResult, Pool
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from multiprocessing.pool import Pool
 from pathlib import Path
+from typing import Generic, TypeVar
 
-from generator import segment
 from generator.output import Staging
 
-PARALLEL_FROM = 300  # documents: fewer are made in the parent, forking would cost more than it saves
+PARALLEL_FROM = 300  # documents: fewer are made in the parent, starting a worker would cost more than it saves
 STEP = 512  # documents a worker's run: one f/ folder
-RECYCLE = 8  # runs a worker makes before a fresh one is forked
 
-Make = Callable[[int], Iterable[tuple[str, object]]]  # a document's files: (name under `prefix`, data)
+T = TypeVar("T")
+Make = Callable[[int, T], Iterable[tuple[str, object]]]  # a document's files: (name under `prefix`, data)
 Encode = Callable[[str, object], bytes]
 Made = tuple[str, str, int, bool]  # url, key, bytes, whether it was written
 
@@ -72,18 +77,18 @@ class Files:
                 self.failed = exc
 
 
-# Forked workers inherit what to make and where instead of receiving it pickled.
+# The worker's part of the work, set by its initializer: what to make and where.
 _STATE: dict[str, object] = {}
 
 
-def _run(start: int, end: int, make: Make, encode: Encode, prefix: str, root: Path, previous: dict[str, str],
-         incremental: bool) -> list[Made]:
-    """Files of documents [start, end) written under `root`, as Staging.write would: a file whose key
-    the output already holds is not written again in an incremental build."""
+def _run(start: int, items: Sequence[T], make: Make[T], encode: Encode, prefix: str, root: Path,
+         previous: dict[str, str], incremental: bool) -> list[Made]:
+    """Files of documents start, start + 1... (one an item) written under `root`, as Staging.write
+    would: a file whose key the output already holds is not written again in an incremental build."""
     made: list[Made] = []
     folders: set[Path] = set()
-    for doc in range(start, end):
-        for name, data in make(doc):
+    for doc, item in enumerate(items, start):
+        for name, data in make(doc, item):
             url = prefix + name + ".js"
             encoded = encode(name, data)
             key = hashlib.sha1(encoded).hexdigest()
@@ -98,37 +103,45 @@ def _run(start: int, end: int, make: Make, encode: Encode, prefix: str, root: Pa
     return made
 
 
-def _forked(bounds: tuple[int, int]) -> list[Made]:
-    return _run(*bounds, **_STATE)  # type: ignore[arg-type]
+def _started(work: dict[str, object]) -> None:
+    _STATE.update(work)
 
 
-class Aside:
+def _spawned(run: tuple[int, Sequence[object]]) -> list[Made]:
+    return _run(*run, **_STATE)  # type: ignore[arg-type]
+
+
+class Aside(Generic[T]):
     """Documents' files made beside the parent's work: started on creation, recorded in the staging
-    folder by finish(). With fewer than PARALLEL_FROM documents, or one core, they are made in
-    finish() itself."""
+    folder by finish(). `make(doc, item)` gives document doc's files from its item; both it and
+    `encode` are module-level functions (the worker imports them), the items picklable. With fewer
+    than PARALLEL_FROM documents, or one core, they are made in finish() itself."""
 
-    def __init__(self, staging: Staging, count: int, make: Make, encode: Encode, prefix: str,
+    def __init__(self, staging: Staging, items: Sequence[T], make: Make[T], encode: Encode, prefix: str,
                  parallel_from: int | None = None) -> None:
         self.staging = staging
-        self.bounds = [(start, min(start + STEP, count)) for start in range(0, count, STEP)]
-        self.work = dict(make=make, encode=encode, prefix=prefix, root=staging.root, previous=staging.previous,
+        self.items = items
+        # the worker needs the output's keys of its own files only (in a cold build, none)
+        previous = {url: key for url, key in staging.previous.items() if url.startswith(prefix)}
+        self.work = dict(make=make, encode=encode, prefix=prefix, root=staging.root, previous=previous,
                          incremental=staging.incremental)
         self.pool: Pool | None = None
-        self.pending: AsyncResult[list[list[Made]]] | None = None
+        self.pending: Iterator[list[Made]] | None = None
         least = PARALLEL_FROM if parallel_from is None else parallel_from
-        if count >= least and (multiprocessing.cpu_count() or 1) > 1:
-            segment.flush()  # no SQLite connection crosses the fork
-            _STATE.update(self.work)
-            self.pool = multiprocessing.get_context("fork").Pool(1, maxtasksperchild=RECYCLE)
-            self.pending = self.pool.map_async(_forked, self.bounds, chunksize=1)
+        if len(items) >= least and (multiprocessing.cpu_count() or 1) > 1:
+            self.pool = multiprocessing.get_context("spawn").Pool(1, initializer=_started, initargs=(self.work,))
+            # a run's items are pickled as the worker asks for them (the pipe holds a run or two)
+            self.pending = self.pool.imap(_spawned, ((start, items[start:start + STEP])
+                                                     for start in range(0, len(items), STEP)))
 
     def finish(self) -> list[Made]:
         """Every file made, in document order, recorded in the staging folder."""
         try:
             if self.pending is not None:
-                runs = self.pending.get()
+                runs = list(self.pending)
             else:
-                runs = [_run(start, end, **self.work) for start, end in self.bounds]  # type: ignore[arg-type]
+                runs = [_run(start, self.items[start:start + STEP], **self.work)  # type: ignore[arg-type]
+                        for start in range(0, len(self.items), STEP)]
         finally:
             self.close()
         made = [entry for run in runs for entry in run]
@@ -142,4 +155,3 @@ class Aside:
             self.pool.terminate()
             self.pool.join()
             self.pool = None
-        _STATE.clear()

@@ -195,11 +195,10 @@ class _Writer:
 def write(corpus: Corpus, staging: Staging) -> IndexStats:
     """Write search/data/ into the staging folder; returns what was written. Each file is written
     as it is made, and the keys a hash group at a time (search_groups); the fragments, which need
-    nothing the index computes, by a forked worker meanwhile (search_aside)."""
+    nothing the index computes, by a worker process meanwhile (search_aside)."""
     from generator import search_aside
 
-    ordered = document_order(corpus)
-    aside = search_aside.Aside(staging, len(ordered), lambda doc: _fragments(doc, ordered[doc]), script, DATA)
+    aside = search_aside.Aside(staging, document_order(corpus), _fragments, script, DATA)
     try:
         articles, index = build_index(corpus)
         put = _Writer(staging, search_aside.Files(staging))  # its thread starts once the analysis's workers are forked

@@ -1,4 +1,4 @@
-"""The search files written beside the parent's work (search_aside): a forked worker's fragments and
+"""The search files written beside the parent's work (search_aside): a spawned worker's fragments and
 the writer thread's key files are the files, keys and counts that Staging.write gives, in a cold
 build and in an incremental one; a failure in either reaches the caller."""
 
@@ -20,21 +20,26 @@ def tree(root: Path) -> dict[str, bytes]:
     return {path.relative_to(root).as_posix(): path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file()}
 
 
-def _make(doc: int) -> list[tuple[str, object]]:
+def _make(doc: int, item: int) -> list[tuple[str, object]]:
     """Two files a document, the second one the same for every document."""
+    assert item == doc * 3  # each document gets its own item
     return [(f"f/{doc // 7}/{doc}", {"doc": doc, "text": "页岩气" * doc}), (f"same/{doc}", {"same": True})]
+
+
+ITEMS = range(0, 120, 3)  # 40 documents
 
 
 def _staged(root: Path, previous: dict[str, str], parallel_from: int) -> tuple[Staging, list[search_aside.Made]]:
     staging = Staging(root, previous)
-    aside = search_aside.Aside(staging, 40, _make, search_index.script, "data/", parallel_from=parallel_from)
+    aside = search_aside.Aside(staging, ITEMS, _make, search_index.script, "data/", parallel_from=parallel_from)
     return staging, aside.finish()
 
 
-def test_a_forked_worker_writes_what_the_parent_would(tmp_path: Path) -> None:
+def test_a_spawned_worker_writes_what_the_parent_would(tmp_path: Path) -> None:
     serial, made_serial = _staged(tmp_path / "serial", {}, parallel_from=10_000)
     forked, made_forked = _staged(tmp_path / "forked", {}, parallel_from=1)
-    expected = {f"data/{name}.js": search_index.script(name, data) for doc in range(40) for name, data in _make(doc)}
+    expected = {f"data/{name}.js": search_index.script(name, data)
+                for doc, item in enumerate(ITEMS) for name, data in _make(doc, item)}
     assert tree(tmp_path / "forked") == tree(tmp_path / "serial") == expected
     assert made_forked == made_serial
     assert [url for url, *_ in made_forked] == list(expected)  # in document order
@@ -55,15 +60,15 @@ def test_an_incremental_build_writes_only_the_changed_files(tmp_path: Path) -> N
     assert [url for url, _, _, written in made if written] == ["data/f/0/3.js"]
 
 
-def _broken(doc: int) -> list[tuple[str, object]]:
+def _broken(doc: int, item: int) -> list[tuple[str, object]]:
     if doc == 33:
         raise ValueError("document 33 cannot be made")
-    return _make(doc)
+    return _make(doc, item)
 
 
 @pytest.mark.parametrize("parallel_from", [1, 10_000])
 def test_a_failure_in_the_worker_reaches_the_caller(tmp_path: Path, parallel_from: int) -> None:
-    aside = search_aside.Aside(Staging(tmp_path, {}), 40, _broken, search_index.script, "data/",
+    aside = search_aside.Aside(Staging(tmp_path, {}), ITEMS, _broken, search_index.script, "data/",
                                parallel_from=parallel_from)
     with pytest.raises(ValueError, match="document 33"):
         aside.finish()
@@ -98,7 +103,7 @@ def test_the_writer_thread_reports_a_file_it_could_not_write(tmp_path: Path) -> 
 
 
 def test_the_index_is_the_same_with_fragments_made_aside(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A whole index, its fragments by a forked worker (the build's path from PARALLEL_FROM
+    """A whole index, its fragments by a spawned worker (the build's path from PARALLEL_FROM
     documents) and in the parent: the same files, keys and stats."""
     site = tmp_path / "site"
     subprocess.run([sys.executable, str(ROOT / "benchmarks" / "make_corpus.py"), "--articles", "60",
@@ -107,7 +112,7 @@ def test_the_index_is_the_same_with_fragments_made_aside(tmp_path: Path, monkeyp
     results = {}
     for name, parallel_from in (("parent", 10_000), ("aside", 1)):
         monkeypatch.setattr(search_aside, "PARALLEL_FROM", parallel_from)
-        monkeypatch.setattr(search_aside, "STEP", 8)  # several runs, and a fresh worker after RECYCLE of them
+        monkeypatch.setattr(search_aside, "STEP", 8)  # several runs
         staging = Staging(tmp_path / name, {})
         stats = search_index.write(corpus, staging)
         results[name] = (tree(tmp_path / name), list(staging.keys.items()), staging.written, stats)
