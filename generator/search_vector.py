@@ -123,16 +123,18 @@ def _varints(values: Ints, raw: Flags | None = None) -> tuple[bytes, Ints]:
         digits += values >= 1 << 5 * j
     if raw is not None:
         digits[raw] = 1
-    # a value's characters are a row, low bits first; a row's unused characters are masked out
-    grid = np.empty((len(values), width), dtype=np.uint8)
-    for j in range(width):
-        grid[:, j] = (values >> 5 * j & 31) | (digits > j + 1) << 5
-    if raw is not None:
-        grid[raw, 0] = values[raw]
-    alphabet = np.frombuffer(search_analysis.ALPHABET, dtype=np.uint8)
-    chars = alphabet[grid[digits[:, None] > np.arange(width, dtype=np.uint8)]]
     ends = np.cumsum(digits, dtype=np.int64)
-    return chars.tobytes(), ends - digits
+    starts = ends - digits
+    alphabet = np.frombuffer(search_analysis.ALPHABET, dtype=np.uint8)
+    chars = np.empty(int(ends[-1]) if len(ends) else 0, dtype=np.uint8)
+    # a value's characters low bits first, each column written where the values are that long
+    chars[starts] = alphabet[(values & 31) | (digits > 1) << 5]
+    if raw is not None:
+        chars[starts[raw]] = alphabet[values[raw]]
+    for j in range(1, width):
+        longer = np.flatnonzero(digits > j)
+        chars[starts[longer] + j] = alphabet[(values[longer] >> 5 * j & 31) | (digits[longer] > j + 1) << 5]
+    return chars.tobytes(), starts
 
 
 class _Table:
@@ -142,6 +144,10 @@ class _Table:
         self.joined = joined
         self.bases = bases
         self.boundary = boundary
+        # the text each position of `joined` lies in (its separator counts with it): a lookup per
+        # row instead of a binary search among the bases
+        sizes = np.diff(np.append(bases, len(joined) + 1))
+        self.text_of = np.repeat(np.arange(len(bases), dtype=np.int32 if len(joined) < NARROW else np.int64), sizes)
 
     def states(self, keys: Ints, starts: Ints, ends: Ints, positions: bool) -> dict[str, search_analysis.KeyState]:
         """Rows (key, start, end in the joined text), each key's rows in text order."""
@@ -154,7 +160,7 @@ class _Table:
         new_key = np.ones(rows, dtype=bool)
         np.not_equal(keys[1:], keys[:-1], out=new_key[1:])
         del keys
-        text = (np.searchsorted(self.bases, starts, side="right") - 1).astype(starts.dtype)
+        text = self.text_of[starts].astype(starts.dtype, copy=False)
         boundary = self.boundary
         code = (starts - self.bases.astype(starts.dtype)[text]) * 4 + boundary[starts] * 2 + boundary[ends]
         names = [self.joined[s:e] for s, e in zip(starts[new_key].tolist(), ends[new_key].tolist(), strict=True)]
