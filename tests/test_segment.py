@@ -206,3 +206,13 @@ def test_the_cache_lives_in_the_site_cache_folder(tmp_path: Path) -> None:
     segment.flush()
     assert (site / ".cache" / "tokens.sqlite").is_file()
     segment.reset()
+
+
+@pytest.mark.parametrize("token", ["COVID-19", "e-mail", "No.1", "a_b", "9.a", "2.5", "3.5%", "12", "LNG", "5G",
+                                   "v1.2.3", "x-", "2.5.6", "1.5%x", "页岩", "-a", "a", "A.5"])
+def test_only_tokens_the_latin_repair_would_change_are_looked_at(token: str) -> None:
+    """rjieba's tokens are checked by one search of them joined (segment.TO_REPAIR) instead of a
+    match each: it must find exactly the tokens that jieba's own pattern would split again."""
+    pieces = [piece for piece in segment.LATIN_RUN.split(token) if piece]
+    would_change = bool(segment.JOINED_LATIN.match(token)) and pieces != [token]
+    assert bool(segment.TO_REPAIR.search("\n".join(["大足", token, "。"]))) == would_change
