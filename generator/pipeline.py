@@ -248,8 +248,9 @@ def _search_index(corpus: Corpus, staging: Staging, cache: Cache, site_key: str,
     makes it again whole. Only the shards that come out different are written. Returns what the
     index is made from and the record of its files (None: the last build's, unchanged).
     """
+    # the articles as one string: the repr of 100,000 tuples cost a tenth of a second of every build
     inputs = key(site_key, segment.current().dictionary.fingerprint,
-                 [(a.digest, a.slug, a.date.isoformat()) for a in corpus.articles],
+                 "\0".join([f"{a.digest}\0{a.slug}\0{a.date.isoformat()}" for a in corpus.articles]),
                  [(c.name, c.slug) for c in corpus.contributors])
     data = search_index.DATA
     record = None

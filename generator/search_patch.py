@@ -90,6 +90,23 @@ class State:
     least: int  # search_phrases.least of the document count
     frequent: frozenset[str]  # the triples in `least` documents or more: phrase keys are made of them
 
+    def __getstate__(self) -> dict[str, object]:
+        # the per-document lists as a few long strings (no key or digest holds a NUL or a line break):
+        # at 100,000 articles, saved and loaded in a fraction of the time of 200,000 tuples
+        state = dict(self.__dict__)
+        state["docs"] = tuple("\0".join(doc[i] for doc in self.docs) for i in range(3))
+        state["filters"] = "\0".join("\n".join(keys) for keys in self.filters)
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        docs, filters = state["docs"], state["filters"]
+        if isinstance(docs, tuple) and isinstance(filters, str):
+            columns = [column.split("\0") if column else [] for column in docs]
+            state["docs"] = list(zip(*columns, strict=True))
+            state["filters"] = [tuple(keys.split("\n")) if keys else () for keys in filters.split("\0")
+                                ] if columns[0] else []
+        self.__dict__.update(state)
+
 
 def setting(site_key: str) -> str:
     segmenter = segment.current()
