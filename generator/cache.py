@@ -21,13 +21,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator.corpus import Article
+from generator.search_files import SearchFiles
 
 if TYPE_CHECKING:
     from generator.depends import Reach
     from generator.reader import Stamp
 
 GENERATOR = Path(__file__).resolve().parent
-FORMAT = 5  # bump when the cache layout changes
+FORMAT = 6  # bump when the cache layout changes
 
 
 def code_version() -> str:
@@ -153,9 +154,18 @@ class Cache:
     def save_manifest(self, output: Path, manifest: Manifest) -> None:
         self._write(self._manifest_name(output), manifest)
 
-    def _manifest_name(self, output: Path) -> str:
+    def search_files(self, output: Path, digest: str) -> SearchFiles | None:
+        """The record of the search index's files of the last build into `output`, if it is the one
+        the build record names by `digest` (Manifest.searched_digest)."""
+        stored = self._read(self._manifest_name(output, "search-files")) if digest else None
+        return stored if isinstance(stored, SearchFiles) and stored.digest == digest else None
+
+    def save_search_files(self, output: Path, record: SearchFiles) -> None:
+        self._write(self._manifest_name(output, "search-files"), record)
+
+    def _manifest_name(self, output: Path, kind: str = "manifest") -> str:
         # pickled, not JSON: half a million entries load in a tenth of the time
-        return f"manifest-{hashlib.sha1(str(output.resolve()).encode()).hexdigest()[:12]}.pickle"
+        return f"{kind}-{hashlib.sha1(str(output.resolve()).encode()).hexdigest()[:12]}.pickle"
 
 
 @dataclass
@@ -175,28 +185,14 @@ class Manifest:
     articles: dict[str, tuple[str, str]] = field(default_factory=dict)
     related: str = ""
     reach: Reach | None = None  # which pages hold which articles (depends.py)
-    # how many of the last entries of `files` are the search stage's (all of them under search/data/,
-    # which no other stage writes): so the search index's files are had without looking at every entry
-    searched: int = 0
-    # search_patch.manifest() of those entries, as the search stage gave it ("" if not known): the next
-    # edit's patch checks the index against it without joining some 850,000 names at 100,000 articles
+    # SearchFiles.digest of the search stage's files, which are recorded apart (search_files.py): the
+    # record beside this one is used only if it has this digest ("" if there is none)
     searched_digest: str = ""
-
-    @property
-    def search(self) -> dict[str, str]:
-        """The entries of `files` under search/data/ (the last `searched`), in their order."""
-        if self._search is None:
-            urls = list(self.files)[len(self.files) - self.searched:] if self.searched else []
-            self._search = {url: self.files[url] for url in urls}
-        return self._search
-
-    _search: dict[str, str] | None = field(default=None, repr=False, compare=False)
 
     def __getstate__(self) -> dict[str, Any]:
         # a large archive's record holds a million files: as a few long strings (a tuple of columns)
         # it is written in a fifth and read in half the time of a dict pickled entry by entry
         state = dict(self.__dict__)
-        state.pop("_search", None)
         state["files"] = (_joined(self.files), _joined(self.files.values()))
         state["pages"] = (_joined(self.pages),)
         state["articles"] = (_joined(self.articles), *(_joined(entry[i] for entry in self.articles.values())
@@ -206,12 +202,8 @@ class Manifest:
     def __setstate__(self, state: dict[str, Any]) -> None:
         # a record pickled by an earlier version lacks the newer fields: they take their defaults
         self.__dict__.update(Manifest().__dict__, **state)
-        self._search = None
         if isinstance(self.files, tuple):
-            urls, keys = _split(self.files)
-            self.files = dict(zip(urls, keys, strict=True))
-            if self.searched:  # made here from the columns: a tenth of the time of picking them from `files`
-                self._search = dict(zip(urls[-self.searched:], keys[-self.searched:], strict=True))
+            self.files = dict(zip(*_split(self.files), strict=True))
         if isinstance(self.pages, tuple):
             self.pages = _split(self.pages)[0]
         if isinstance(self.articles, tuple):

@@ -31,10 +31,16 @@ class Staging:
         self.written = 0  # files put in the staging folder (a site's static file may replace the project's)
         self._put: set[str] = set()
         self.folders: Folders | None = None  # set by staged() once the files are in the output
+        # files the output keeps and `keys` does not list, and files to remove that `previous` does not:
+        # the search index's, recorded apart (search_files.py)
+        self.aside = 0
+        self.gone: set[str] = set()
+        self.moved: set[str] | None = None  # the folders whose time moved since the last build (None: not known)
 
     @property
     def incremental(self) -> bool:
-        return bool(self.previous)
+        """Whether the output keeps files of the last build (else it is replaced whole)."""
+        return bool(self.previous) or self.aside > 0
 
     def fresh(self, url: str, key: str) -> bool:
         """Record that `url` is made from `key`; True if the output already has exactly that."""
@@ -78,7 +84,7 @@ class Staging:
 
     @property
     def reused(self) -> int:
-        return len(self.keys) - self.written
+        return len(self.keys) + self.aside - self.written
 
 
 Folders = dict[str, int]  # modification time (ns) of each output folder, by path relative to the output
@@ -95,18 +101,21 @@ def staged(output: Path, previous: dict[str, str], folders: Folders | None = Non
     output.parent.mkdir(parents=True, exist_ok=True)
     temp = Path(tempfile.mkdtemp(prefix=f".{output.name}-", dir=output.parent))
     temp.chmod(0o755)  # mkdtemp makes it private; the output is meant to be served
-    present = still_there(output, previous, folders or {}) if output.is_dir() else {}
+    moved = moved_folders(output, folders) if output.is_dir() and folders else None
+    present = still_there(output, previous, folders or {}, moved) if output.is_dir() else {}
     staging = Staging(temp, present)
+    staging.moved = moved
     try:
         yield staging
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise
-    stale = staging.previous.keys() - staging.keys.keys()
+    stale = staging.previous.keys() - staging.keys.keys() | staging.gone
     if staging.incremental and not staging.written and not stale and len(present) == len(previous):
         shutil.rmtree(temp, ignore_errors=True)
         staging.folders = None
-    elif staging.incremental and staging.written <= staging.reused:
+    elif staging.incremental and (staging.written <= staging.reused or staging.aside):
+        # (files kept aside are not in `keys`: only a merge keeps them)
         touched = _merge(temp, output, stale)
         staging.folders = _retimed(output, folders or {}, touched)
     else:
@@ -116,14 +125,9 @@ def staged(output: Path, previous: dict[str, str], folders: Folders | None = Non
         staging.folders = _retimed(output, {}, {_folder(url) for url in staging.keys})
 
 
-def still_there(output: Path, files: dict[str, str], folders: Folders) -> dict[str, str]:
-    """The entries of `files` still in the output: all of a folder's, if its time has not moved.
-
-    Without folder times (an older manifest), every file is looked for.
-    """
+def moved_folders(output: Path, folders: Folders) -> set[str]:
+    """The folders whose modification time is not the one recorded (or that are gone)."""
     base = str(output) + os.sep
-    if not folders:
-        return {url: key for url, key in files.items() if os.path.isfile(base + url)}
     moved = set()
     for folder, mtime in folders.items():
         try:
@@ -131,6 +135,21 @@ def still_there(output: Path, files: dict[str, str], folders: Folders) -> dict[s
                 moved.add(folder)
         except OSError:
             moved.add(folder)
+    return moved
+
+
+def still_there(output: Path, files: dict[str, str], folders: Folders, moved: set[str] | None = None
+                ) -> dict[str, str]:
+    """The entries of `files` still in the output: all of a folder's, if its time has not moved
+    (`moved`: moved_folders(), when the caller has it).
+
+    Without folder times (an older manifest), every file is looked for.
+    """
+    base = str(output) + os.sep
+    if not folders:
+        return {url: key for url, key in files.items() if os.path.isfile(base + url)}
+    if moved is None:
+        moved = moved_folders(output, folders)
     if not moved:
         return files
     listings: dict[str, set[str]] = {}

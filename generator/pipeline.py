@@ -28,6 +28,7 @@ from generator.output import Staging, staged
 from generator.reader import read_content, scan
 from generator.render import PROJECT, compiled_folder, environment, render_page, template_keys
 from generator.routes import Group, Page, groups
+from generator.search_files import SearchFiles
 from generator.slugs import person_slug, unique_slugs
 
 PARALLEL_FROM = 400  # below this many pages, starting workers costs more than it saves
@@ -131,17 +132,21 @@ def _build(site: Path, output: Path, site_key: str, cache: Cache, corpus: Corpus
         staging.write("robots.txt", feeds.robots(corpus.config))
         before_search = len(staging.keys)
         _give_back()
-        search_inputs, search_digest = _search_index(corpus, staging, cache, site_key, output, manifest)
-        searched = len(staging.keys) - before_search  # the search stage's files come last (Manifest.search)
+        search_inputs, searched = _search_index(corpus, staging, cache, site_key, output, manifest)
         started = report.timed("search", started)
         report.written, report.reused = staging.written, staging.reused
     segment.flush()
-    record = Manifest(str(output.resolve()), staging.keys, manifest.folders if staging.folders is None
-                      else staging.folders, pages_from, made, frame, articles, related_name, reach, searched,
-                      search_digest)
+    # the search index's files are recorded apart (search_files.py); a whole index was keyed in the staging
+    files = staging.keys if len(staging.keys) == before_search else {
+        url: k for url, k in staging.keys.items() if not url.startswith(search_index.DATA)}
+    search_digest = manifest.searched_digest if searched is None else searched.digest
+    if searched is not None:
+        cache.save_search_files(output, searched)
+    record = Manifest(str(output.resolve()), files, manifest.folders if staging.folders is None
+                      else staging.folders, pages_from, made, frame, articles, related_name, reach, search_digest)
     if (staging.folders is not None or pages_from != manifest.pages_from or record.output != manifest.output
-            or staging.keys != manifest.files or related_name != manifest.related or reach is not manifest.reach
-            or searched != manifest.searched or search_digest != manifest.searched_digest):
+            or files != manifest.files or related_name != manifest.related or reach is not manifest.reach
+            or search_digest != manifest.searched_digest):
         cache.save_manifest(output, record)
     cache.save_search_key(search_inputs)  # only once the output holds that index
     report.timed("write", started)
@@ -236,28 +241,28 @@ def _reached(made_groups: list[Group], reach: depends.Reach, corpus: Corpus, edi
 
 
 def _search_index(corpus: Corpus, staging: Staging, cache: Cache, site_key: str, output: Path,
-                  manifest: Manifest) -> tuple[str, str]:
+                  manifest: Manifest) -> tuple[str, SearchFiles | None]:
     """The offline search index, unless nothing it is made from has changed since the last build.
 
     Articles edited in place are patched into the last build's index (search_patch); anything else
     makes it again whole. Only the shards that come out different are written. Returns what the
-    index is made from and search_patch.manifest() of its files.
+    index is made from and the record of its files (None: the last build's, unchanged).
     """
+    # the articles as one string: the repr of 100,000 tuples cost a tenth of a second of every build
     inputs = key(site_key, segment.current().dictionary.fingerprint,
-                 [(a.digest, a.slug, a.date.isoformat()) for a in corpus.articles],
+                 "\0".join([f"{a.digest}\0{a.slug}\0{a.date.isoformat()}" for a in corpus.articles]),
                  [(c.name, c.slug) for c in corpus.contributors])
-    data, recorded = search_index.DATA, manifest.files
-    digest = ""
-    if staging.previous is recorded:  # staged() hands on the record itself when no output folder moved
-        previous, whole, digest = manifest.search, True, manifest.searched_digest  # read, never changed
-    else:
-        previous = {url: k for url, k in staging.previous.items() if url.startswith(data)}
-        whole = len(previous) == sum(url.startswith(data) for url in recorded)  # none deleted by hand
-    if previous and whole and cache.search_key() == inputs:
-        staging.keys.update(previous)  # what staging.fresh() records, for the some 850,000 files at 100,000
-        return inputs, manifest.searched_digest
+    data = search_index.DATA
+    record = None
+    # the record of the last build's index holds while no folder of it moved (no file removed by hand)
+    if staging.incremental and staging.moved is not None and not any(
+            folder.startswith(data) or folder == data.rstrip("/") for folder in staging.moved):
+        record = cache.search_files(output, manifest.searched_digest)
+    if record is not None and cache.search_key() == inputs:
+        staging.aside += len(record)  # the output keeps them all (Staging.aside)
+        return inputs, None
     # the segmenter is still configured: site words, token cache
-    return inputs, search_patch.update(corpus, staging, output.resolve(), cache.folder, site_key, previous, digest)
+    return inputs, search_patch.update(corpus, staging, output.resolve(), cache.folder, site_key, record)
 
 
 def _give_back() -> None:

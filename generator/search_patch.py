@@ -11,9 +11,9 @@ is a cut and a re-append at the end); that touches every key of every moved arti
 search/data/ is then the best cache there is: the keys whose entries differ are read back from their
 shards, spliced (search_postings) and written again, with those ids' fragments, and every other file
 is kept. What the splice needs beyond the files themselves is small and kept in SITE/.cache/ (State):
-each document's identity and filter keys, a digest of the files' hashes as the output's manifest
-records them, the shard count's input, the 繁→简 part of the vocabulary. The old texts come back
-from the old fragments, which hold them whole.
+each document's identity and filter keys, the digest of the files' record (search_files.py), the
+shard count's input, the 繁→简 part of the vocabulary. The old texts come back from the old
+fragments, which hold them whole.
 
 An edited document's phrase keys (search_phrases) are made of the archive's frequent triples, kept
 in the state with the count that made them frequent (`least`): they stay the same set unless the
@@ -30,7 +30,7 @@ Whenever the patch cannot be shown to give exactly what a cold build gives (more
 change: an article removed or added before the newest issue, or given another date, or a changed
 dictionary word held by many texts; a key becomes heavy or light, the shard count changes, the
 frequent triples change, the code, site or the dictionary's total changed, a file is not what the
-manifest says), the index is made again as a whole (search_index.write).
+record says), the index is made again as a whole (search_index.write).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ import os
 import pickle
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate
@@ -51,6 +51,7 @@ from generator import search_analysis, search_index, search_phrases, segment
 from generator.cache import key as make_key
 from generator.corpus import Article, Corpus
 from generator.output import Staging
+from generator.search_files import SearchFiles
 from generator.search_index import (
     DATA,
     PERSON_KEY,
@@ -82,12 +83,29 @@ class State:
     words: tuple[tuple[str, int], ...]  # the user dictionary (segment.UserDictionary.words)
     docs: list[tuple[str, str, str]]  # per id: (digest, slug, date) of the article
     filters: list[tuple[str, ...]]  # per id: the section and person keys it is in
-    files: str  # manifest(): the hash of every file under search/data/, in the manifest's order
+    files: str  # SearchFiles.digest of the files under search/data/ it describes
     light: int  # bytes of postings in key shards: it sets the shard count
     buckets: int
     vocabulary: frozenset[str]  # the simplified characters of the 繁→简 table that occur
     least: int  # search_phrases.least of the document count
     frequent: frozenset[str]  # the triples in `least` documents or more: phrase keys are made of them
+
+    def __getstate__(self) -> dict[str, object]:
+        # the per-document lists as a few long strings (no key or digest holds a NUL or a line break):
+        # at 100,000 articles, saved and loaded in a fraction of the time of 200,000 tuples
+        state = dict(self.__dict__)
+        state["docs"] = tuple("\0".join(doc[i] for doc in self.docs) for i in range(3))
+        state["filters"] = "\0".join("\n".join(keys) for keys in self.filters)
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        docs, filters = state["docs"], state["filters"]
+        if isinstance(docs, tuple) and isinstance(filters, str):
+            columns = [column.split("\0") if column else [] for column in docs]
+            state["docs"] = list(zip(*columns, strict=True))
+            state["filters"] = [tuple(keys.split("\n")) if keys else () for keys in filters.split("\0")
+                                ] if columns[0] else []
+        self.__dict__.update(state)
 
 
 def setting(site_key: str) -> str:
@@ -102,15 +120,6 @@ def targets() -> frozenset[str]:
     return frozenset(s for s in t2s_table().values() if CJK_RE.match(s))
 
 
-def manifest(files: dict[str, str]) -> str:
-    """A digest of the search files' hashes (url -> sha1), in their order, which the output's
-    manifest keeps. At 100,000 articles there are some 830,000: the state keeping a copy of them
-    cost a second of every edit to load and save, and the manifest holds them anyway."""
-    digest = hashlib.sha1("\n".join(files).encode())  # two joins at C speed, no string per file
-    digest.update(b"\0" + "\n".join(files.values()).encode())
-    return digest.hexdigest()
-
-
 def filter_keys(article: Article) -> tuple[str, ...]:
     keys = [SECTION_KEY + article.section.slug, *(PERSON_KEY + fold(p.name) for p in article.people)]
     return tuple(dict.fromkeys(keys))
@@ -122,24 +131,42 @@ def describe(articles: list[Article]) -> list[tuple[str, str, str]]:
 
 
 def update(corpus: Corpus, staging: Staging, output: Path, folder: Path, site_key: str,
-           previous: dict[str, str], digest: str = "") -> str:
+           previous: SearchFiles | None) -> SearchFiles:
     """Write search/data/ into the staging folder: patched when that is exact, else whole.
 
-    `previous` holds the keys of the files the output has under search/data/, and `digest` is
-    manifest(previous) when the caller knows it (the last build returned it). Returns manifest() of
-    the files written and kept, in the order they are recorded in."""
+    `previous` is the record of the files the output has under search/data/ (None if not known). A
+    patch writes the files that change and leaves the index's files out of the staging's keys
+    (Staging.aside, Staging.gone); a whole index is keyed in the staging as any other stage's files
+    are. Returns the record of the index's files."""
     wanted = setting(site_key)
+    damaged: set[str] = set()
     with search_analysis.no_gc():  # a full collection over the build's objects costs more than this
-        state = patch(corpus, staging, output, load(folder), wanted, previous, digest)
-    if state is None:
+        patched = patch(corpus, staging, output, load(folder), wanted, previous, damaged) if previous else None
+    if patched is not None:
+        state, record = patched
+    else:
+        # every file the output has under search/data/ is the staging's to keep or remove: when the
+        # record is not known, as one whose key is not known (so written again if the index has it)
+        if previous is not None:
+            staging.previous.update(previous.items())
+        elif staging.incremental:
+            staging.previous.update((url, "") for url in _listed(output))
+        staging.previous.update((url, "") for url in damaged)  # not what the record says
         stats = search_index.write(corpus, staging)
-        files = {url: k for url, k in staging.keys.items() if url.startswith(DATA)}
+        record = SearchFiles.of((url, k) for url, k in staging.keys.items() if url.startswith(DATA))
         articles = document_order(corpus)
         state = State(wanted, segment.current().dictionary.words, describe(articles),
-                      [filter_keys(a) for a in articles], manifest(files), stats.light, stats.buckets,
+                      [filter_keys(a) for a in articles], record.digest, stats.light, stats.buckets,
                       frozenset(stats.vocabulary & targets()), stats.least, stats.frequent)
     save(folder, state)
-    return state.files
+    return record
+
+
+def _listed(output: Path) -> Iterator[str]:
+    """The URL of every file under the output's search/data/."""
+    for folder, _, names in os.walk(output / DATA):
+        base = Path(folder).relative_to(output).as_posix()
+        yield from (f"{base}/{name}" for name in names)
 
 
 def load(folder: Path) -> State | None:
@@ -159,10 +186,11 @@ def save(folder: Path, state: State) -> None:
 
 
 def patch(corpus: Corpus, staging: Staging, output: Path, state: State | None, wanted: str,
-          previous: dict[str, str], digest: str = "") -> State | None:
-    """The index patched for the documents that changed in place, or None if that is not exact."""
-    if state is None or state.setting != wanted:
-        return None
+          previous: SearchFiles, damaged: set[str]) -> tuple[State, SearchFiles] | None:
+    """The index patched for the documents that changed in place, and the record of its files; None
+    if that is not exact (with the files found not to be what `previous` says put in `damaged`)."""
+    if state is None or state.setting != wanted or previous.digest != state.files:
+        return None  # (another digest: the output is not what the state describes)
     articles = document_order(corpus)
     docs = describe(articles)
     if search_phrases.least(len(docs)) != state.least:
@@ -184,8 +212,6 @@ def patch(corpus: Corpus, staging: Staging, output: Path, state: State | None, w
                                    if doc not in skip and holds(article.title, body_text(article))))
     if len(edited) > MAX_EDITED:
         return None
-    if (digest or manifest(previous)) != state.files:
-        return None  # the output is not what the state describes (or its files came in another order)
     filters = (state.filters + [()] * len(docs))[:len(docs)]
     for doc in edited:
         if doc < len(docs):
@@ -194,8 +220,7 @@ def patch(corpus: Corpus, staging: Staging, output: Path, state: State | None, w
     try:
         files, dropped, light, vocabulary = _patched(corpus, articles, edited, state, reader, holds)
     except Mismatch:
-        for url in reader.damaged:  # not what the manifest says: the whole index must write it again
-            staging.previous.pop(url, None)
+        damaged.update(reader.damaged)  # not what the record says: the whole index must write it again
         return None
     buckets = _buckets(light)
     if buckets != state.buckets:
@@ -206,20 +231,16 @@ def patch(corpus: Corpus, staging: Staging, output: Path, state: State | None, w
         for shard, table in search_index._t2s_shards(set(vocabulary)).items():
             files[f"s/{shard}.js"] = script(f"s/{shard}", table)
     written = {DATA + name: data for name, data in files.items()}
-    # Staging.fresh for every file kept, at C speed: there are hundreds of thousands at 100,000 articles.
-    # The files keep the manifest's order (rewritten ones too), so that a build that gives the same
-    # files gives the same digest. files_now follows them: a copy of the search files' keys costs
-    # less than picking them out of the staging's (which hold every page's too).
-    staging.keys.update(previous)
-    files_now = dict(previous)
-    for url in dropped - written.keys():
-        staging.keys.pop(url, None)
-        files_now.pop(url, None)
+    keys = {url: hashlib.sha1(data).hexdigest() for url, data in written.items()}
     for url in sorted(written):
-        staging.write(url, written[url])
-        files_now[url] = staging.keys[url]
-    return State(wanted, words, docs, filters, manifest(files_now), light, buckets, vocabulary, state.least,
-                 state.frequent)
+        if previous.get(url) != keys[url]:
+            staging.put(url, written[url])
+    gone = {url for url in dropped - written.keys() if url in previous}
+    staging.gone |= gone
+    record = previous.changed(keys, gone)
+    staging.aside += len(record)  # the index's files, kept or written: none is in the staging's keys
+    return State(wanted, words, docs, filters, record.digest, light, buckets, vocabulary, state.least,
+                 state.frequent), record
 
 
 def _buckets(light: int) -> int:

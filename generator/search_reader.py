@@ -1,10 +1,12 @@
 """Reading back the last build's search/data/ files for a patch (search_patch): each checked against
-the hash the output's manifest records, so that a file changed by hand or gone makes the index whole."""
+the hash the record of the index's files (search_files.py) holds, so that a file changed by hand
+or gone makes the index whole."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 from generator import search_index
@@ -13,9 +15,9 @@ from generator.search_postings import Mismatch
 
 
 class Reader:
-    """Files of the current output's search/data/, checked against the manifest's hashes."""
+    """Files of the current output's search/data/, checked against their recorded hashes."""
 
-    def __init__(self, output: Path, files: dict[str, str]) -> None:
+    def __init__(self, output: Path, files: Mapping[str, str]) -> None:
         self.output = output
         self.files = files
         self.shards: dict[str, dict[str, object]] = {}

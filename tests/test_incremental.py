@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import shutil
@@ -10,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from generator import pipeline, related, search_patch
+from generator import pipeline, related, search_index, search_patch
 from generator.cache import Manifest
 from generator.errors import ContentError
+from generator.search_files import SearchFiles
 from tests.conftest import ROOT, article, write_site
 
 Change = Callable[[Path], None]
@@ -312,7 +314,8 @@ def test_a_damaged_build_cache_gives_what_a_cold_build_gives(site: Path, tmp_pat
     """Every record of the build cache that this stage keeps (the output's manifest, the parsed articles,
     the compiled templates and what each uses), emptied or overwritten, is read as missing."""
     cache = site / ".cache"
-    damaged = [*cache.glob("manifest-*.pickle"), *(cache / "articles").glob("*.pickle"),
+    damaged = [*cache.glob("manifest-*.pickle"), *cache.glob("search-files-*.pickle"),
+               *(cache / "articles").glob("*.pickle"),
                *(path for path in (cache / "templates").rglob("*") if path.is_file())]
     assert any(path.name == "uses.pickle" for path in damaged) and len(damaged) > 3
     for path in damaged:
@@ -333,24 +336,36 @@ def recorded(site: Path) -> Manifest:
     return manifest
 
 
+def search_record(site: Path) -> SearchFiles:
+    [path] = (site / ".cache").glob("search-files-*.pickle")
+    with open(path, "rb") as handle:
+        record = pickle.load(handle)
+    assert isinstance(record, SearchFiles)
+    return record
+
+
 @pytest.mark.parametrize("change", [edit_body, add_article, delete_article, edit_template])
-def test_the_record_names_the_search_files_as_a_look_through_it_would(site: Path, change: Change) -> None:
-    """Manifest.search (the search stage's files, the last of the record) is what the search stage
-    starts from when no output folder moved: it must be exactly the record's files under search/data/,
-    and the digest recorded with them theirs."""
+def test_the_search_files_are_recorded_apart_as_a_look_through_them_would(site: Path, change: Change) -> None:
+    """The search stage's files are recorded beside the build record, not in it: the record holds
+    exactly the output's files under search/data/ with their hashes, and the build record and the
+    patch's state name it by its digest."""
     for step in (change, lambda site: None):
         step(site)
         pipeline.build(site, site / "public")
-        manifest = recorded(site)
-        looked = [(url, key) for url, key in manifest.files.items() if url.startswith("search/data/")]
-        assert looked and list(manifest.search.items()) == looked
-        assert manifest.searched == len(looked)
-        assert manifest.searched_digest == search_patch.manifest(dict(looked))  # what the next patch trusts
+        record, manifest = search_record(site), recorded(site)
+        data = site / "public/search/data"
+        looked = {p.relative_to(site / "public").as_posix(): hashlib.sha1(p.read_bytes()).hexdigest()
+                  for p in data.rglob("*") if p.is_file()}
+        assert len(looked) > 20 and dict(record.items()) == looked and len(record) == len(looked)
+        assert not any(url.startswith("search/data/") for url in manifest.files)
+        assert manifest.searched_digest == record.digest == SearchFiles.of(looked.items()).digest
+        state = search_patch.load(site / ".cache")
+        assert state is not None and state.files == record.digest
 
 
 def test_a_wrong_search_digest_in_the_record_makes_the_index_whole(site: Path, tmp_path: Path) -> None:
-    """The digest the record keeps of the search files vouches for them to the next patch: one that does
-    not match what the index was made from is not trusted, and the build gives what a cold build gives."""
+    """The digest the build record keeps of the search files' record vouches for it: one that does not
+    match is not trusted, and the build gives what a cold build gives."""
     [path] = (site / ".cache").glob("manifest-*.pickle")
     manifest = recorded(site)
     manifest.searched_digest = "0" * 40
@@ -358,4 +373,36 @@ def test_a_wrong_search_digest_in_the_record_makes_the_index_whole(site: Path, t
     edit_body(site)
     pipeline.build(site, site / "public")
     assert tree(site / "public") == cold(site, tmp_path)
-    assert recorded(site).searched_digest == search_patch.manifest(recorded(site).search)
+    assert recorded(site).searched_digest == search_record(site).digest
+
+
+def other_build_record(path: Path) -> None:
+    """A well-formed record of other files: one of them has another hash."""
+    with open(path, "rb") as handle:
+        record = pickle.load(handle)
+    files = dict(record.items())
+    files[next(iter(files))] = "0" * 40
+    path.write_bytes(pickle.dumps(SearchFiles.of(files.items())))
+
+
+@pytest.mark.parametrize("change", [edit_body, delete_article])
+@pytest.mark.parametrize("damage", ["gone", "garbage", "another build's"])
+def test_a_lost_search_record_makes_the_index_whole(site: Path, tmp_path: Path, change: Change, damage: str,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the record of the search files that the build record names, the index is made whole: the
+    files the output has under search/data/ are kept or removed as a cold build would have them."""
+    [path] = (site / ".cache").glob("search-files-*.pickle")
+    if damage == "gone":
+        path.unlink()
+    elif damage == "garbage":
+        path.write_bytes(b"\x80\x05garbage")
+    else:
+        other_build_record(path)
+    whole = []
+    write = search_index.write
+    monkeypatch.setattr(search_index, "write", lambda *args: whole.append(1) or write(*args))
+    change(site)
+    pipeline.build(site, site / "public")
+    assert whole == [1]
+    assert tree(site / "public") == cold(site, tmp_path)
+    assert recorded(site).searched_digest == search_record(site).digest

@@ -23,6 +23,7 @@ from generator import search_index, search_patch, search_phrases, segment
 from generator.corpus import Article, Corpus
 from generator.output import Staging, staged
 from generator.pipeline import load
+from generator.search_files import SearchFiles
 from generator.search_index import body_text
 from generator.search_text import CJK, fold
 from tests.search_sites import small_archive
@@ -65,6 +66,7 @@ class Builds:
     def __init__(self, site: Path, output: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         self.site, self.output = site, output
         self.manifest: dict[str, str] = {}
+        self.record: SearchFiles | None = None  # of the files under search/data/ (search_files.py)
         self.whole = 0  # builds that made the index whole
         self.counts: Counter[str] = Counter()
         self.least = 0
@@ -83,11 +85,14 @@ class Builds:
                         if (counts[t] >= least) != (self.counts[t] >= self.least)}
         self.counts, self.least = counts, least
         manifest = {url: k for url, k in self.manifest.items() if (self.output / url).is_file()}
+        record = self.record
+        if record is not None and not all((self.output / url).is_file() for url in record):
+            record = None  # a file removed by hand (the build sees its folder's time move)
         with staged(self.output, manifest) as staging:
-            previous = {url: k for url, k in staging.previous.items() if url.startswith(search_index.DATA)}
-            search_patch.update(corpus, staging, self.output.resolve(), self.site / ".cache", "site", previous)
+            self.record = search_patch.update(corpus, staging, self.output.resolve(), self.site / ".cache", "site",
+                                              record)
         segment.flush()
-        self.manifest = staging.keys
+        self.manifest = {url: k for url, k in staging.keys.items() if not url.startswith(search_index.DATA)}
         return tree(self.output / search_index.DATA)
 
     def cold(self, scratch: Path) -> dict[str, bytes]:
@@ -257,7 +262,7 @@ def test_what_the_patch_cannot_do_makes_the_index_whole(builds: Builds, tmp_path
         name = search_index.shard_name("k", search_index.key_hash("钻机") % buckets)
         shard = builds.output / search_index.DATA / f"{name}.js"
         shard.write_bytes(shard.read_bytes().replace(b'{"', b'{"xx":"B","', 1))
-    elif change == "file gone":  # the manifest no longer lists it, so it is not what the state says
+    elif change == "file gone":  # the record of the files no longer holds, so neither does the state
         (builds.output / search_index.DATA / (search_index.fragment_name(7, 0) + ".js")).unlink()
     else:
         (builds.site / ".cache" / search_patch.STATE).unlink()
