@@ -17,12 +17,21 @@ Command = Callable[[argparse.Namespace], int]
 
 
 def main(argv: list[str] | None = None) -> int:
+    ending = argv is None
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
         argv = ["build", *argv]
     args = parser().parse_args(argv)
+    # the process's own command line (build.py): a build then ends the process without freeing what
+    # it made (pipeline.LEFT)
+    args.ending = ending
     try:
-        return int(args.run(args))
+        code = int(args.run(args))
+        if ending and pipeline.LEFT:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+        return code
     except ContentError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
@@ -118,7 +127,7 @@ def run_build(args: argparse.Namespace) -> int:
     site: Path = args.site
     output: Path = args.output or site / "public"
     started = time.perf_counter()
-    report = pipeline.build(site, output, progress=progress_printer())
+    report = pipeline.build(site, output, progress=progress_printer(), leave=getattr(args, "ending", False))
     elapsed = time.perf_counter() - started
     stages = ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in report.seconds.items())
     print(f"Built {report.pages} pages in {elapsed:.2f}s: {report.written} files written, "

@@ -131,17 +131,19 @@ def describe(articles: list[Article]) -> list[tuple[str, str, str]]:
 
 
 def update(corpus: Corpus, staging: Staging, output: Path, folder: Path, site_key: str,
-           previous: SearchFiles | None) -> SearchFiles:
+           previous: SearchFiles | None, docs: list[tuple[str, str, str]] | None = None) -> SearchFiles:
     """Write search/data/ into the staging folder: patched when that is exact, else whole.
 
     `previous` is the record of the files the output has under search/data/ (None if not known). A
     patch writes the files that change and leaves the index's files out of the staging's keys
     (Staging.aside, Staging.gone); a whole index is keyed in the staging as any other stage's files
-    are. Returns the record of the index's files."""
+    are. `docs`: describe(document_order(corpus)), when the caller has it. Returns the record of
+    the index's files."""
     wanted = setting(site_key)
     damaged: set[str] = set()
+    docs = describe(document_order(corpus)) if docs is None else docs
     with search_analysis.no_gc():  # a full collection over the build's objects costs more than this
-        patched = patch(corpus, staging, output, load(folder), wanted, previous, damaged) if previous else None
+        patched = patch(corpus, staging, output, load(folder), wanted, previous, damaged, docs) if previous else None
     if patched is not None:
         state, record = patched
     else:
@@ -155,7 +157,7 @@ def update(corpus: Corpus, staging: Staging, output: Path, folder: Path, site_ke
         stats = search_index.write(corpus, staging)
         record = SearchFiles.of((url, k) for url, k in staging.keys.items() if url.startswith(DATA))
         articles = document_order(corpus)
-        state = State(wanted, segment.current().dictionary.words, describe(articles),
+        state = State(wanted, segment.current().dictionary.words, docs,
                       [filter_keys(a) for a in articles], record.digest, stats.light, stats.buckets,
                       frozenset(stats.vocabulary & targets()), stats.least, stats.frequent)
     save(folder, state)
@@ -186,13 +188,13 @@ def save(folder: Path, state: State) -> None:
 
 
 def patch(corpus: Corpus, staging: Staging, output: Path, state: State | None, wanted: str,
-          previous: SearchFiles, damaged: set[str]) -> tuple[State, SearchFiles] | None:
+          previous: SearchFiles, damaged: set[str], docs: list[tuple[str, str, str]],
+          ) -> tuple[State, SearchFiles] | None:
     """The index patched for the documents that changed in place, and the record of its files; None
     if that is not exact (with the files found not to be what `previous` says put in `damaged`)."""
     if state is None or state.setting != wanted or previous.digest != state.files:
         return None  # (another digest: the output is not what the state describes)
     articles = document_order(corpus)
-    docs = describe(articles)
     if search_phrases.least(len(docs)) != state.least:
         return None  # another set of frequent triples: other documents' phrase keys change
     # An id whose article is not the same is edited: its old entries go from every key, its new

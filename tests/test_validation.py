@@ -118,3 +118,17 @@ def test_file_names_are_urls_as_they_are(tmp_path: Path) -> None:
     assert run("build", "--site", site).returncode == 0
     names = {p.name for p in (site / "public/2022/12/10").iterdir()}
     assert {f"{long}.html", f"{long}-2.html", "cai-lin.html"} <= names
+
+
+def test_the_build_command_ends_its_process_only_once_its_report_and_records_are_written(tmp_path: Path) -> None:
+    # build.py's build leaves its process without freeing what it made (pipeline.LEFT, os._exit)
+    site = write_site(tmp_path / "site", {"content/2022/12/10/a.md": article("第一篇")})
+    first = run("build", "--site", site)
+    assert first.returncode == 0
+    assert first.stdout.startswith("Built ") and f"Output: {(site / 'public').resolve()}" in first.stdout
+    (site / "content/2022/12/10/a.md").write_text(article("第一篇", body="更正后的正文。"), encoding="utf-8")
+    edited = run("build", "--site", site)
+    assert edited.returncode == 0 and " 0 files written" not in edited.stdout
+    assert "更正后的正文" in (site / "public/2022/12/10/a.html").read_text(encoding="utf-8")
+    again = run("build", "--site", site)  # the records the edit saved vouch for every file
+    assert again.returncode == 0 and " 0 files written, " in again.stdout
