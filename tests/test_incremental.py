@@ -8,6 +8,7 @@ import pickle
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -18,6 +19,7 @@ from generator.search_files import SearchFiles
 from tests.conftest import ROOT, article, write_site
 
 Change = Callable[[Path], None]
+T = TypeVar("T")
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -328,20 +330,20 @@ def test_a_damaged_build_cache_gives_what_a_cold_build_gives(site: Path, tmp_pat
     assert tree(site / "public") == cold(site, tmp_path)
 
 
+def cached(site: Path, kind: str, expected: type[T]) -> T:
+    """The one record of `kind` in the site's build cache."""
+    [path] = (site / ".cache").glob(f"{kind}-*.pickle")
+    found = pickle.loads(path.read_bytes())
+    assert isinstance(found, expected)
+    return found
+
+
 def recorded(site: Path) -> Manifest:
-    [path] = (site / ".cache").glob("manifest-*.pickle")
-    with open(path, "rb") as handle:
-        manifest = pickle.load(handle)
-    assert isinstance(manifest, Manifest)
-    return manifest
+    return cached(site, "manifest", Manifest)
 
 
 def search_record(site: Path) -> SearchFiles:
-    [path] = (site / ".cache").glob("search-files-*.pickle")
-    with open(path, "rb") as handle:
-        record = pickle.load(handle)
-    assert isinstance(record, SearchFiles)
-    return record
+    return cached(site, "search-files", SearchFiles)
 
 
 @pytest.mark.parametrize("change", [edit_body, add_article, delete_article, edit_template])
