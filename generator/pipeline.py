@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 
-from generator import depends, feeds, related, search_analysis, search_index, search_patch, segment
+from generator import depends, feeds, prefetch, related, search_analysis, search_index, search_patch, segment
 from generator.cache import Cache, Manifest, code_version, key, signature
 from generator.config import load_config
 from generator.corpus import Corpus
@@ -60,11 +60,12 @@ class Report:
         return now
 
 
-def load(site: Path, cache: Cache | None = None) -> Corpus:
-    """Read and validate everything; raises ContentError with every problem found."""
+def load(site: Path, cache: Cache | None = None, helper: prefetch.Helper | None = None) -> Corpus:
+    """Read and validate everything; raises ContentError with every problem found. `helper`: the
+    build's (prefetch.py), which scans content/ meanwhile."""
     config = load_config(site)
     cached = cache.articles() if cache else {}
-    files = scan(site / "content")
+    files = helper.scan() if helper else scan(site / "content")
     articles, problems, entries = read_content(site, config, cached, files)
     problems += segment.read_dictionary(site)[1]
     if problems:
@@ -88,10 +89,16 @@ def build(site: Path, output: Path, progress: Progress | None = None, leave: boo
     """Build the site into `output`; `leave`: keep what it made in LEFT (for a process that ends)."""
     report = Report()
     started = time.perf_counter()
+    with prefetch.helping(site) as helper:
+        return _build_with(site, output, report, started, helper, progress, leave)
+
+
+def _build_with(site: Path, output: Path, report: Report, started: float, helper: prefetch.Helper | None,
+                progress: Progress | None, leave: bool) -> Report:
     cache = site_cache(site)
     site_key = cache.salt
     with search_analysis.no_gc():  # many lasting objects, no cycles: collections took most of reading
-        corpus = load(site, cache)
+        corpus = load(site, cache, helper)
         # the corpus lives as long as the build: leave it out of every later collection (and out of the
         # forked workers' copied pages, which a collection's visit would otherwise dirty). Frozen before
         # the collector is enabled again: the first allocation after it would otherwise start a full

@@ -1,0 +1,155 @@
+"""Work a build needs early, done meanwhile by a forked helper process on the machine's other core.
+
+A one-article edit spends much of its time on fixed costs that do not wait on each other: a stat()
+of every file under content/ (a hundred thousand in a large archive), and making the segmenter
+(rjieba builds jieba's dictionary: a seventh of a second) to cut the edited text. The build itself
+meanwhile reads its cache. So a build forks a helper first thing; it scans content/ and sends the
+listing back, then makes the segmenter, and cuts the texts the build sends it until the build is
+done, or has sent so many (a cold build) that making its own segmenter costs less than the asking.
+
+Nothing here decides what a build makes: if the helper cannot be forked or fails, the build does
+the same work itself, and a forked worker never uses its parent's helper.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from generator import segment
+from generator.reader import ContentFiles, scan
+
+ASKED = 200  # texts cut by the helper, after which the build makes its own engine
+_SIZE = struct.Struct("<Q")
+
+
+class Helper:
+    """The forked helper of one build, seen from the build."""
+
+    def __init__(self, content: Path, cutting: bool) -> None:
+        self.content = content
+        down_read, self._down = os.pipe()
+        self._up, up_write = os.pipe()
+        self.owner = os.getpid()
+        self.pid = os.fork()
+        if self.pid == 0:  # the helper
+            code = 1
+            try:
+                os.close(self._down)
+                os.close(self._up)
+                _serve(content, cutting, up_write, down_read)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(down_read)
+        os.close(up_write)
+        self.cutting = cutting
+        self.asked = 0
+        self.alive = True
+        self._listing: ContentFiles | None = None
+
+    def scan(self) -> ContentFiles:
+        """content/ as reader.scan lists it, scanned by the helper (by the build if it failed)."""
+        if self._listing is None:
+            listing = self._ask(None)  # the first message on the pipe
+            self._listing = listing if isinstance(listing, ContentFiles) else scan(self.content)
+        return self._listing
+
+    def cut(self, dictionary: segment.UserDictionary, text: str) -> list[str] | None:
+        """rjieba's words of `text` with `dictionary`, or None: the build is to cut it itself."""
+        if not self.cutting or os.getpid() != self.owner or self.asked >= ASKED:
+            return None
+        self.scan()  # the listing comes first on the pipe (a build scans before it cuts)
+        self.asked += 1
+        words = self._ask((dictionary, text))
+        return words if isinstance(words, list) else None
+
+    def close(self) -> None:
+        """Stop the helper (it holds nothing that needs finishing) and collect its exit."""
+        if os.getpid() != self.owner or not self.alive:
+            return
+        self.alive = False
+        for descriptor in (self._down, self._up):
+            os.close(descriptor)
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        except OSError:
+            pass
+
+    def _ask(self, message: object) -> Any:
+        if not self.alive:
+            return None
+        try:
+            if message is not None:
+                _send(self._down, message)
+            return _receive(self._up)
+        except (OSError, EOFError, pickle.PickleError, ValueError):
+            self.cutting = False  # the build does without it from now on
+            return None
+
+
+def _serve(content: Path, cutting: bool, up: int, down: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C: the build reports it, the helper just ends
+    _send(up, scan(content))
+    if not cutting:
+        return
+    engines: dict[str, segment.Engine] = {}
+    import rjieba  # noqa: F401  makes jieba's dictionary, before the build asks (segment._rjieba_tokenizer)
+    while True:
+        try:
+            dictionary, text = _receive(down)
+        except EOFError:
+            return
+        fingerprint = dictionary.fingerprint
+        if fingerprint not in engines:
+            engines[fingerprint] = segment.make_engine(dictionary, "rjieba", ask=False)
+        _send(up, engines[fingerprint].cut(text))
+
+
+def _send(descriptor: int, message: object) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(_SIZE.pack(len(data)) + data)
+    while view:
+        view = view[os.write(descriptor, view):]
+
+
+def _receive(descriptor: int) -> Any:
+    size = _SIZE.unpack(_read(descriptor, _SIZE.size))[0]
+    return pickle.loads(_read(descriptor, size))
+
+
+def _read(descriptor: int, size: int) -> bytes:
+    parts, left = [], size
+    while left:
+        part = os.read(descriptor, min(left, 1 << 20))
+        if not part:
+            raise EOFError
+        parts.append(part)
+        left -= len(part)
+    return b"".join(parts)
+
+
+@contextmanager
+def helping(site: Path) -> Iterator[Helper | None]:
+    """The helper of a build of `site` (None if it could not be forked), stopped when the build ends;
+    meanwhile rjieba engines have their texts cut by it."""
+    cutting = segment.available_engines()[0] == "rjieba"
+    try:
+        helper: Helper | None = Helper(site / "content", cutting)
+    except OSError:
+        helper = None
+    if helper and cutting:
+        segment.ask_with(helper.cut)
+    try:
+        yield helper
+    finally:
+        segment.ask_with(None)
+        if helper:
+            helper.close()

@@ -1,0 +1,101 @@
+"""The build's helper process (prefetch.py): it scans content/ and cuts texts for the build, gives
+exactly what the build would have made itself, and the build does without it when it fails."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator import pipeline, prefetch, segment
+from generator.reader import scan
+from tests.conftest import article, write_site
+
+TEXTS = ["大足区页岩气开发持续推进，LNG项目建设进展顺利。", "记者张龙贵报道：COVID-19疫情防控常态化。", "大大大小小"]
+needs_rjieba = pytest.mark.skipif("rjieba" not in segment.available_engines(), reason="rjieba not installed")
+
+
+@pytest.fixture()
+def site(tmp_path: Path) -> Path:
+    return write_site(tmp_path / "site", {
+        "content/2021/12/09/shale.md": article("页岩气开发", body=TEXTS[0], page=1, byline="记者 张龙贵"),
+        "content/2021/12/09/covid.md": article("疫情防控", body=TEXTS[1], page=2),
+        "content/2021/12/10/brief.md": article("简讯", body=TEXTS[2]),
+    })
+
+
+def test_the_helper_lists_content_as_the_build_would(site: Path) -> None:
+    (site / "content" / "2021" / "12" / "09" / "photo.jpg").write_bytes(b"\xff\xd8")
+    with prefetch.helping(site) as helper:
+        assert helper is not None
+        assert helper.pid != os.getpid()
+        listing = helper.scan()
+    assert listing == scan(site / "content")
+    assert len(listing.articles) == 3 and [path for path, _ in listing.others] == ["2021/12/09/photo.jpg"]
+
+
+@needs_rjieba
+def test_texts_cut_by_the_helper_are_the_engines_own_words(site: Path) -> None:
+    dictionary = segment.UserDictionary.of([("张龙贵", 500), ("页岩气", 500)])
+    own = segment.make_engine(dictionary, "rjieba", ask=False)
+    with prefetch.helping(site) as helper:
+        assert helper is not None
+        engine = segment.make_engine(dictionary, "rjieba")
+        assert isinstance(engine, segment._Asking)
+        assert [engine.cut(text) for text in TEXTS] == [own.cut(text) for text in TEXTS]
+        assert helper.asked == len(TEXTS)  # every one cut by the helper
+        assert engine.own is None  # and no engine of its own made
+    assert "页岩气" in engine.cut(TEXTS[0]) and engine.own is not None  # the helper gone: by itself
+
+
+@needs_rjieba
+def test_a_forked_worker_cuts_with_an_engine_made_before_the_fork(site: Path) -> None:
+    dictionary = segment.UserDictionary.of([("张龙贵", 500)])
+    with prefetch.helping(site) as helper:
+        assert helper is not None
+        engine = segment.make_engine(dictionary, "rjieba")
+        engine.cut(TEXTS[1])
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.write(write, b"|".join(word.encode() for word in engine.cut(TEXTS[1])))
+            os._exit(0)
+        os.close(write)
+        os.waitpid(pid, 0)
+        words = os.read(read, 4096).decode().split("|")
+        os.close(read)
+        assert isinstance(engine, segment._Asking) and engine.own is not None  # settled before the fork
+        assert helper.asked == 1  # the worker never asked its parent's helper
+    assert words == segment.make_engine(dictionary, "rjieba", ask=False).cut(TEXTS[1])
+    assert "张龙贵" in words
+
+
+@needs_rjieba
+def test_the_helper_stops_cutting_after_enough_texts(site: Path) -> None:
+    with prefetch.helping(site) as helper:
+        assert helper is not None
+        engine = segment.make_engine(segment.UserDictionary(), "rjieba")
+        for _ in range(prefetch.ASKED + 3):
+            engine.cut(TEXTS[0])
+        assert helper.asked == prefetch.ASKED
+        assert isinstance(engine, segment._Asking) and engine.own is not None
+
+
+def test_a_build_whose_helper_died_makes_the_same_site(site: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    pipeline.build(site, tmp_path / "with")
+    shutil.rmtree(site / ".cache")
+    started = prefetch.Helper.__init__
+
+    def killed(self: prefetch.Helper, content: Path, cutting: bool) -> None:
+        started(self, content, cutting)
+        os.kill(self.pid, 9)
+    monkeypatch.setattr(prefetch.Helper, "__init__", killed)
+    pipeline.build(site, tmp_path / "without")
+    assert _files(tmp_path / "with") == _files(tmp_path / "without")
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in folder.rglob("*") if path.is_file()}
