@@ -304,3 +304,9 @@ def _fields(kind: type) -> tuple[Callable[[Any], tuple[Any, ...]], tuple[int, ..
 
 def key(*parts: Any) -> str:
     return hashlib.sha1(repr(parts).encode("utf-8")).hexdigest()
+
+
+def text_key(texts: Iterable[str]) -> str:
+    """key() of many strings, hashed as they are: the repr of one holding a hundred thousand articles'
+    paths costs more than hashing it (the strings hold no NUL)."""
+    return hashlib.sha1("\0".join(texts).encode("utf-8")).hexdigest()

@@ -6,6 +6,7 @@ import datetime as dt
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import groupby
 from operator import attrgetter
 
@@ -191,6 +192,16 @@ class Corpus:
                 found.append(article)
         return cls(config, ordered, contributors, files, issues, {c.name: c for c in contributors},
                    {section: tuple(items) for section, items in sections.items()})
+
+    @cached_property
+    def sources(self) -> list[str]:
+        """Each article's source, in order: a column read once per build, not by every stage (a pass
+        over a hundred thousand articles costs some 25 ms)."""
+        return list(map(attrgetter("source"), self.articles))
+
+    @cached_property
+    def digests(self) -> list[str]:
+        return list(map(attrgetter("digest"), self.articles))
 
     @property
     def issues(self) -> tuple[Issue, ...]:

@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from generator.cache import key
-from generator.corpus import Article
+from generator.corpus import Article, Corpus
 from generator.routes import Page
 
 # everything an article is apart from its body (and the digest that stands for the body)
@@ -40,29 +40,28 @@ def outline(article: Article) -> str:
     return key(_OUTLINE(article))
 
 
-def record(articles: tuple[Article, ...], previous: Record) -> Record:
+def record(corpus: Corpus, previous: Record) -> Record:
     """The (digest, outline) of each article; outlines of unchanged files are taken from `previous`."""
-    result: Record = {}
-    for article in articles:
-        known = previous.get(article.source)
-        result[article.source] = known if known and known[0] == article.digest else (article.digest,
-                                                                                      outline(article))
+    sources, digests = corpus.sources, corpus.digests
+    known = list(map(previous.get, sources))
+    # the new ones (None) are replaced below; columns compared at once, not an article at a time
+    result: Record = dict(zip(sources, known, strict=True))  # type: ignore[arg-type]
+    for number in [n for n, (entry, digest) in enumerate(zip(known, digests, strict=True))
+                   if not entry or entry[0] != digest]:
+        result[sources[number]] = (digests[number], outline(corpus.articles[number]))
     return result
 
 
-def edited(articles: tuple[Article, ...], now: Record, before: Record) -> set[int] | None:
+def edited(corpus: Corpus, now: Record, before: Record) -> set[int] | None:
     """ids of the articles whose body alone changed since `before`; None if anything else did
     (an article added, removed, or changed in its front matter or path)."""
     if now.keys() != before.keys():
         return None
-    changed = set()
-    for article in articles:
-        entry, old = now[article.source], before[article.source]
-        if entry[0] != old[0]:
-            if entry[1] != old[1]:
-                return None
-            changed.add(id(article))
-    return changed
+    changed = {source for source, entry in now.items() if entry != before[source]}
+    if any(now[source][1] != before[source][1] for source in changed):
+        return None
+    return {id(article) for article, source in zip(corpus.articles, corpus.sources, strict=True)
+            if source in changed} if changed else set()
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None), dt.date, range})

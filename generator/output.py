@@ -91,8 +91,10 @@ Folders = dict[str, int]  # modification time (ns) of each output folder, by pat
 
 
 @contextmanager
-def staged(output: Path, previous: dict[str, str], folders: Folders | None = None) -> Iterator[Staging]:
-    """A Staging for `output`, given the keys (and folder times) recorded by the last build into it.
+def staged(output: Path, previous: dict[str, str], folders: Folders | None = None, times: Folders | None = None
+           ) -> Iterator[Staging]:
+    """A Staging for `output`, given the keys (and folder times) recorded by the last build into it;
+    `times`: folder_times(output, folders), if read already.
 
     On success the staging's files are in the output and `staging.folders` holds the folder times to
     record with its keys (None when the output was not touched, so the old record still holds).
@@ -101,7 +103,7 @@ def staged(output: Path, previous: dict[str, str], folders: Folders | None = Non
     output.parent.mkdir(parents=True, exist_ok=True)
     temp = Path(tempfile.mkdtemp(prefix=f".{output.name}-", dir=output.parent))
     temp.chmod(0o755)  # mkdtemp makes it private; the output is meant to be served
-    moved = moved_folders(output, folders) if output.is_dir() and folders else None
+    moved = moved_folders(output, folders, times) if output.is_dir() and folders else None
     present = still_there(output, previous, folders or {}, moved) if output.is_dir() else {}
     staging = Staging(temp, present)
     staging.moved = moved
@@ -125,17 +127,23 @@ def staged(output: Path, previous: dict[str, str], folders: Folders | None = Non
         staging.folders = _retimed(output, {}, {_folder(url) for url in staging.keys})
 
 
-def moved_folders(output: Path, folders: Folders) -> set[str]:
-    """The folders whose modification time is not the one recorded (or that are gone)."""
+def moved_folders(output: Path, folders: Folders, times: Folders | None = None) -> set[str]:
+    """The folders whose modification time is not the one recorded (or that are gone); `times`:
+    folder_times(output, folders), if read already."""
+    now = folder_times(output, folders) if times is None else times
+    return {folder for folder, mtime in folders.items() if now.get(folder) != mtime}
+
+
+def folder_times(output: Path, folders: Iterable[str]) -> Folders:
+    """The modification time of each of `folders` that is there."""
     base = str(output) + os.sep
-    moved = set()
-    for folder, mtime in folders.items():
-        try:
-            if os.stat(base + folder if folder else str(output)).st_mtime_ns != mtime:
-                moved.add(folder)
+    times = {}
+    for folder in folders:
+        try:  # noqa: SIM105  (not contextlib.suppress: a context entered per folder, of 44,000)
+            times[folder] = os.stat(base + folder if folder else str(output)).st_mtime_ns
         except OSError:
-            moved.add(folder)
-    return moved
+            pass
+    return times
 
 
 def still_there(output: Path, files: dict[str, str], folders: Folders, moved: set[str] | None = None

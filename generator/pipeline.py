@@ -21,12 +21,12 @@ from itertools import chain
 from pathlib import Path
 
 from generator import depends, feeds, prefetch, related, search_analysis, search_index, search_patch, segment
-from generator.cache import Cache, Manifest, code_version, key, signature
+from generator.cache import Cache, Manifest, code_version, key, signature, text_key
 from generator.config import load_config
 from generator.corpus import Corpus
 from generator.errors import ContentError
-from generator.output import Staging, staged
-from generator.reader import read_content, scan
+from generator.output import Folders, Staging, folder_times, staged
+from generator.reader import ContentFiles, read_content, scan
 from generator.render import PROJECT, compiled_folder, environment, render_page, template_keys
 from generator.routes import Group, Page, groups
 from generator.search_files import SearchFiles
@@ -60,12 +60,13 @@ class Report:
         return now
 
 
-def load(site: Path, cache: Cache | None = None, helper: prefetch.Helper | None = None) -> Corpus:
-    """Read and validate everything; raises ContentError with every problem found. `helper`: the
-    build's (prefetch.py), which scans content/ meanwhile."""
+def load(site: Path, cache: Cache | None = None, scanned: Callable[[], ContentFiles | None] = lambda: None
+         ) -> Corpus:
+    """Read and validate everything; raises ContentError with every problem found. `scanned`: content/
+    scanned meanwhile (by the build's helper, prefetch.py), None if it was not."""
     config = load_config(site)
     cached = cache.articles() if cache else {}
-    files = helper.scan() if helper else scan(site / "content")
+    files = scanned() or scan(site / "content")
     articles, problems, entries = read_content(site, config, cached, files)
     problems += segment.read_dictionary(site)[1]
     if problems:
@@ -89,30 +90,32 @@ def build(site: Path, output: Path, progress: Progress | None = None, leave: boo
     """Build the site into `output`; `leave`: keep what it made in LEFT (for a process that ends)."""
     report = Report()
     started = time.perf_counter()
-    with prefetch.helping(site) as helper:
-        return _build_with(site, output, report, started, helper, progress, leave)
-
-
-def _build_with(site: Path, output: Path, report: Report, started: float, helper: prefetch.Helper | None,
-                progress: Progress | None, leave: bool) -> Report:
     cache = site_cache(site)
+    with prefetch.helping(lambda: scan(site / "content"), lambda: _folder_times(cache, output)) as helper:
+        with search_analysis.no_gc():  # many lasting objects, no cycles: collections took most of reading
+            corpus = load(site, cache, lambda: helper.result(0) if helper else None)
+            # the corpus lives as long as the build: leave it out of every later collection (and out of the
+            # forked workers' copied pages, which a collection's visit would otherwise dirty). Frozen before
+            # the collector is enabled again: the first allocation after it would otherwise start a full
+            # collection over every object the reading made (a second at 100,000 articles)
+            gc.freeze()
+        _give_back()
+        try:
+            times = helper.result(1) if helper else None
+            return _build(site, output, cache, corpus, report, started, progress, leave, times)
+        finally:
+            gc.unfreeze()
+
+
+def _folder_times(cache: Cache, output: Path) -> Folders:
+    """The times of the output folders the last build into `output` recorded, as they are now."""
+    return folder_times(output.resolve(), cache.manifest(output).folders)
+
+
+def _build(site: Path, output: Path, cache: Cache, corpus: Corpus, report: Report, started: float,
+           progress: Progress | None, leave: bool, times: Folders | None) -> Report:
+    """`times`: _folder_times(), if the build's helper found them."""
     site_key = cache.salt
-    with search_analysis.no_gc():  # many lasting objects, no cycles: collections took most of reading
-        corpus = load(site, cache, helper)
-        # the corpus lives as long as the build: leave it out of every later collection (and out of the
-        # forked workers' copied pages, which a collection's visit would otherwise dirty). Frozen before
-        # the collector is enabled again: the first allocation after it would otherwise start a full
-        # collection over every object the reading made (a second at 100,000 articles)
-        gc.freeze()
-    _give_back()
-    try:
-        return _build(site, output, site_key, cache, corpus, report, started, progress, leave)
-    finally:
-        gc.unfreeze()
-
-
-def _build(site: Path, output: Path, site_key: str, cache: Cache, corpus: Corpus, report: Report,
-           started: float, progress: Progress | None, leave: bool) -> Report:
     started = report.timed("read", started)
     segment.configure(site, [person.name for person in corpus.contributors])
     compiled = compiled_folder(cache.folder, site_key)
@@ -120,8 +123,9 @@ def _build(site: Path, output: Path, site_key: str, cache: Cache, corpus: Corpus
     manifest = cache.manifest(output)
     # everything the pages, feeds and sitemap are made from (相关报道 follow from the articles' text)
     pages_from = key(site_key, sorted(templates.items()), segment.current().engine_name,
-                     [(a.source, a.digest) for a in corpus.articles], [(c.name, c.slug) for c in corpus.contributors])
-    with staged(output, manifest.files, manifest.folders) as staging:
+                     text_key(chain(corpus.sources, corpus.digests)),
+                     [(c.name, c.slug) for c in corpus.contributors])
+    with staged(output, manifest.files, manifest.folders, times) as staging:
         for directory in dict.fromkeys([(PROJECT / "static").resolve(), (site / "static").resolve()]):
             staging.copy_tree(directory, prefix="static")
         staging.copy_files(site / "content", corpus.files)
@@ -138,8 +142,8 @@ def _build(site: Path, output: Path, site_key: str, cache: Cache, corpus: Corpus
             report.pages = sum(url.endswith(".html") for url in made)
             report.timed("render", started)
         else:
-            articles = depends.record(corpus.articles, manifest.articles)
-            edited = depends.edited(corpus.articles, articles, manifest.articles) if frame == manifest.frame else None
+            articles = depends.record(corpus, manifest.articles)
+            edited = depends.edited(corpus, articles, manifest.articles) if frame == manifest.frame else None
             made, related_name, reach = _pages_and_feeds(site, corpus, templates, site_key, cache, staging, report,
                                                   progress, manifest, edited, compiled)
         started = time.perf_counter()
@@ -267,7 +271,7 @@ def _search_index(corpus: Corpus, staging: Staging, cache: Cache, site_key: str,
     # described once, for this key and for the patch; the articles as one string: the repr of 100,000
     # tuples cost a tenth of a second of every build
     docs = search_patch.describe(search_index.document_order(corpus))  # (a built corpus's printed order)
-    inputs = key(site_key, segment.current().dictionary.fingerprint, "\0".join(chain.from_iterable(docs)),
+    inputs = key(site_key, segment.current().dictionary.fingerprint, text_key(chain.from_iterable(docs)),
                  [(c.name, c.slug) for c in corpus.contributors])
     data = search_index.DATA
     record = None

@@ -1,14 +1,16 @@
 """Work a build needs early, done meanwhile by a forked helper process on the machine's other core.
 
 A one-article edit spends much of its time on fixed costs that do not wait on each other: a stat()
-of every file under content/ (a hundred thousand in a large archive), and making the segmenter
-(rjieba builds jieba's dictionary: a seventh of a second) to cut the edited text. The build itself
-meanwhile reads its cache. So a build forks a helper first thing; it scans content/ and sends the
-listing back, then makes the segmenter, and cuts the texts the build sends it until the build is
+of every file under content/ (a hundred thousand in a large archive) and of every output folder
+(output.py checks that none was touched by hand), and making the segmenter (rjieba builds jieba's
+dictionary: a seventh of a second) to cut the edited text. The build itself meanwhile reads its
+cache. So a build forks a helper first thing; it does the jobs the build gives it and sends each
+result back, then makes the segmenter, and cuts the texts the build sends it until the build is
 done, or has sent so many (a cold build) that making its own segmenter costs less than the asking.
 
-Nothing here decides what a build makes: if the helper cannot be forked or fails, the build does
-the same work itself, and a forked worker never uses its parent's helper.
+Nothing here decides what a build makes: a job's result is what the build would have computed
+itself at that moment, if the helper cannot be forked or fails the build does the work itself, and a
+forked worker never uses its parent's helper.
 """
 
 from __future__ import annotations
@@ -17,13 +19,11 @@ import os
 import pickle
 import signal
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from generator import segment
-from generator.reader import ContentFiles, scan
 
 ASKED = 200  # texts cut by the helper, after which the build makes its own engine
 _SIZE = struct.Struct("<Q")
@@ -32,8 +32,7 @@ _SIZE = struct.Struct("<Q")
 class Helper:
     """The forked helper of one build, seen from the build."""
 
-    def __init__(self, content: Path, cutting: bool) -> None:
-        self.content = content
+    def __init__(self, jobs: Sequence[Callable[[], object]], cutting: bool) -> None:
         down_read, self._down = os.pipe()
         self._up, up_write = os.pipe()
         self.owner = os.getpid()
@@ -43,7 +42,7 @@ class Helper:
             try:
                 os.close(self._down)
                 os.close(self._up)
-                _serve(content, cutting, up_write, down_read)
+                _serve(jobs, cutting, up_write, down_read)
                 code = 0
             finally:
                 os._exit(code)
@@ -52,20 +51,22 @@ class Helper:
         self.cutting = cutting
         self.asked = 0
         self.alive = True
-        self._listing: ContentFiles | None = None
+        self._jobs = len(jobs)
+        self._results: list[object] = []
 
-    def scan(self) -> ContentFiles:
-        """content/ as reader.scan lists it, scanned by the helper (by the build if it failed)."""
-        if self._listing is None:
-            listing = self._ask(None)  # the first message on the pipe
-            self._listing = listing if isinstance(listing, ContentFiles) else scan(self.content)
-        return self._listing
+    def result(self, number: int) -> Any:
+        """What job `number` returned; None if the helper failed to do it (do it yourself)."""
+        while len(self._results) <= number:
+            self._results.append(self._ask(None))  # the results come first on the pipe, in order
+        done = self._results[number]
+        return done[1] if isinstance(done, tuple) and done[0] else None
 
     def cut(self, dictionary: segment.UserDictionary, text: str) -> list[str] | None:
         """rjieba's words of `text` with `dictionary`, or None: the build is to cut it itself."""
         if not self.cutting or os.getpid() != self.owner or self.asked >= ASKED:
             return None
-        self.scan()  # the listing comes first on the pipe (a build scans before it cuts)
+        if self._jobs:
+            self.result(self._jobs - 1)
         self.asked += 1
         words = self._ask((dictionary, text))
         return words if isinstance(words, list) else None
@@ -91,13 +92,37 @@ class Helper:
                 _send(self._down, message)
             return _receive(self._up)
         except (OSError, EOFError, pickle.PickleError, ValueError):
-            self.cutting = False  # the build does without it from now on
+            self.alive = self.cutting = False  # the build does without it from now on
             return None
 
 
-def _serve(content: Path, cutting: bool, up: int, down: int) -> None:
+@contextmanager
+def helping(*jobs: Callable[[], object]) -> Iterator[Helper | None]:
+    """A helper doing `jobs` (None if it could not be forked), stopped when the build ends;
+    meanwhile rjieba engines have their texts cut by it."""
+    cutting = segment.available_engines()[0] == "rjieba"
+    try:
+        helper: Helper | None = Helper(jobs, cutting)
+    except OSError:
+        helper = None
+    if helper and cutting:
+        segment.ask_with(helper.cut)
+    try:
+        yield helper
+    finally:
+        segment.ask_with(None)
+        if helper:
+            helper.close()
+
+
+def _serve(jobs: Sequence[Callable[[], object]], cutting: bool, up: int, down: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C: the build reports it, the helper just ends
-    _send(up, scan(content))
+    for job in jobs:
+        try:
+            done: tuple[bool, object] = (True, job())
+        except Exception:  # the build meets the same error, and reports it, when it does the job itself
+            done = (False, None)
+        _send(up, done)
     if not cutting:
         return
     engines: dict[str, segment.Engine] = {}
@@ -136,20 +161,3 @@ def _read(descriptor: int, size: int) -> bytes:
     return b"".join(parts)
 
 
-@contextmanager
-def helping(site: Path) -> Iterator[Helper | None]:
-    """The helper of a build of `site` (None if it could not be forked), stopped when the build ends;
-    meanwhile rjieba engines have their texts cut by it."""
-    cutting = segment.available_engines()[0] == "rjieba"
-    try:
-        helper: Helper | None = Helper(site / "content", cutting)
-    except OSError:
-        helper = None
-    if helper and cutting:
-        segment.ask_with(helper.cut)
-    try:
-        yield helper
-    finally:
-        segment.ask_with(None)
-        if helper:
-            helper.close()

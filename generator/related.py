@@ -159,7 +159,7 @@ def related_changes(corpus: Corpus, folder: Path, since: str = "") -> tuple[Rela
     words = stored.get("words", ()) if old is not None else dictionary.words
     differ = segment.UserDictionary(words).changed(dictionary) if words != dictionary.words else frozenset()
     urls = _urls(corpus.articles)
-    digests = [a.digest for a in corpus.articles]
+    digests = corpus.digests
     if old is not None and not differ and urls == old_urls and digests == old_digests:  # the last result stands
         name = stored.get("name", "")
         return _articles(corpus, urls, stored["result"]), set() if name and name == since else None, name

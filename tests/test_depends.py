@@ -29,15 +29,15 @@ def corpus(tmp_path: Path, **files: str):  # type: ignore[no-untyped-def]
 
 def test_a_body_edit_is_told_apart_from_a_front_matter_edit(tmp_path: Path) -> None:
     one = corpus(tmp_path, a=article("甲", body="正文。"), b=article("乙"))
-    before = depends.record(one.articles, {})
-    assert depends.edited(one.articles, depends.record(one.articles, before), before) == set()
+    before = depends.record(one, {})
+    assert depends.edited(one, depends.record(one, before), before) == set()
     body = corpus(tmp_path, a=article("甲", body="改过的正文。"), b=article("乙"))
-    changed = depends.edited(body.articles, depends.record(body.articles, before), before)
+    changed = depends.edited(body, depends.record(body, before), before)
     assert changed == {id(a) for a in body.articles if a.slug == "a"}
     title = corpus(tmp_path, a=article("甲乙", body="正文。"), b=article("乙"))
-    assert depends.edited(title.articles, depends.record(title.articles, before), before) is None
+    assert depends.edited(title, depends.record(title, before), before) is None
     added = corpus(tmp_path, a=article("甲", body="正文。"), b=article("乙"), c=article("丙"))
-    assert depends.edited(added.articles, depends.record(added.articles, before), before) is None
+    assert depends.edited(added, depends.record(added, before), before) is None
 
 
 def test_held_finds_every_article_at_any_depth(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -26,21 +27,25 @@ def site(tmp_path: Path) -> Path:
     })
 
 
-def test_the_helper_lists_content_as_the_build_would(site: Path) -> None:
+def test_the_helper_does_the_builds_jobs_in_its_own_process(site: Path) -> None:
     (site / "content" / "2021" / "12" / "09" / "photo.jpg").write_bytes(b"\xff\xd8")
-    with prefetch.helping(site) as helper:
+
+    def failing() -> object:
+        raise OSError("the build does this one itself")
+    with prefetch.helping(lambda: scan(site / "content"), failing, os.getpid) as helper:
         assert helper is not None
-        assert helper.pid != os.getpid()
-        listing = helper.scan()
+        listing, failed, pid = helper.result(0), helper.result(1), helper.result(2)
     assert listing == scan(site / "content")
     assert len(listing.articles) == 3 and [path for path, _ in listing.others] == ["2021/12/09/photo.jpg"]
+    assert failed is None
+    assert pid == helper.pid != os.getpid()
 
 
 @needs_rjieba
 def test_texts_cut_by_the_helper_are_the_engines_own_words(site: Path) -> None:
     dictionary = segment.UserDictionary.of([("张龙贵", 500), ("页岩气", 500)])
     own = segment.make_engine(dictionary, "rjieba", ask=False)
-    with prefetch.helping(site) as helper:
+    with prefetch.helping(lambda: scan(site / "content")) as helper:
         assert helper is not None
         engine = segment.make_engine(dictionary, "rjieba")
         assert isinstance(engine, segment._Asking)
@@ -53,7 +58,7 @@ def test_texts_cut_by_the_helper_are_the_engines_own_words(site: Path) -> None:
 @needs_rjieba
 def test_a_forked_worker_cuts_with_an_engine_made_before_the_fork(site: Path) -> None:
     dictionary = segment.UserDictionary.of([("张龙贵", 500)])
-    with prefetch.helping(site) as helper:
+    with prefetch.helping(lambda: scan(site / "content")) as helper:
         assert helper is not None
         engine = segment.make_engine(dictionary, "rjieba")
         engine.cut(TEXTS[1])
@@ -74,7 +79,7 @@ def test_a_forked_worker_cuts_with_an_engine_made_before_the_fork(site: Path) ->
 
 @needs_rjieba
 def test_the_helper_stops_cutting_after_enough_texts(site: Path) -> None:
-    with prefetch.helping(site) as helper:
+    with prefetch.helping(lambda: scan(site / "content")) as helper:
         assert helper is not None
         engine = segment.make_engine(segment.UserDictionary(), "rjieba")
         for _ in range(prefetch.ASKED + 3):
@@ -89,8 +94,8 @@ def test_a_build_whose_helper_died_makes_the_same_site(site: Path, tmp_path: Pat
     shutil.rmtree(site / ".cache")
     started = prefetch.Helper.__init__
 
-    def killed(self: prefetch.Helper, content: Path, cutting: bool) -> None:
-        started(self, content, cutting)
+    def killed(self: prefetch.Helper, jobs: Sequence[Callable[[], object]], cutting: bool) -> None:
+        started(self, jobs, cutting)
         os.kill(self.pid, 9)
     monkeypatch.setattr(prefetch.Helper, "__init__", killed)
     pipeline.build(site, tmp_path / "without")
