@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import os
 import pickle
@@ -31,6 +32,7 @@ GENERATOR = Path(__file__).resolve().parent
 FORMAT = 6  # bump when the cache layout changes
 
 
+@functools.cache
 def code_version() -> str:
     """A change to the generator's own code invalidates everything it made."""
     digest = hashlib.sha1(str(FORMAT).encode())

@@ -270,7 +270,7 @@ def _search_index(corpus: Corpus, staging: Staging, cache: Cache, site_key: str,
     """
     # described once, for this key and for the patch; the articles as one string: the repr of 100,000
     # tuples cost a tenth of a second of every build
-    docs = search_patch.describe(search_index.document_order(corpus))  # (a built corpus's printed order)
+    docs = search_patch.describe(corpus)
     inputs = key(site_key, segment.current().dictionary.fingerprint, text_key(chain.from_iterable(docs)),
                  [(c.name, c.slug) for c in corpus.contributors])
     data = search_index.DATA

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from generator import idf, segment
+from generator.cache import code_version
 from generator.corpus import Article, Corpus
 from generator.related_pairs import COMMON, Pairing, Table, table
 from generator.routes import Urls
@@ -158,8 +159,11 @@ def related_changes(corpus: Corpus, folder: Path, since: str = "") -> tuple[Rela
     # (generator.segment): a new byline name re-cuts the articles that hold it, not the archive
     words = stored.get("words", ()) if old is not None else dictionary.words
     differ = segment.UserDictionary(words).changed(dictionary) if words != dictionary.words else frozenset()
-    urls = _urls(corpus.articles)
     digests = corpus.digests
+    # the files the last result's URLs were made from, by this code (its URL scheme)
+    same_code = old is not None and stored.get("code") == code_version()
+    old_sources = _split(stored.get("sources", "")) if same_code else []
+    urls = _urls_again(corpus, old_sources, old_urls, old_digests)
     if old is not None and not differ and urls == old_urls and digests == old_digests:  # the last result stands
         name = stored.get("name", "")
         return _articles(corpus, urls, stored["result"]), set() if name and name == since else None, name
@@ -205,11 +209,24 @@ def related_changes(corpus: Corpus, folder: Path, since: str = "") -> tuple[Rela
     name = os.urandom(8).hex()
     # URLs and digests as one string each: 200,000 strings took a fifth of a second to load and save
     _save(path, {"salt": salt, "total": dictionary.total, "words": dictionary.words, "urls": _SEP.join(urls),
+                 "sources": _SEP.join(corpus.sources), "code": code_version(),
                  "digests": _SEP.join(digests), "table": keywords, "result": result, "name": name})
     return _articles(corpus, urls, result), moved, name
 
 
 _MARK = "\ufdd2"  # a noncharacter: in no slug
+
+
+def _urls_again(corpus: Corpus, sources: list[str], urls: list[str], digests: list[str]) -> list[str]:
+    """_urls(corpus.articles), given the sources, URLs and digests of the last result (made by this
+    code): an article's URL follows from its file, so where the files are the same ones in the same
+    order, only the changed files' URLs are made (at 100,000 articles, a tenth of a second an edit)."""
+    if corpus.sources != sources:
+        return _urls(corpus.articles)
+    again = list(urls)
+    for number in [n for n, (now, then) in enumerate(zip(corpus.digests, digests, strict=True)) if now != then]:
+        again[number] = Urls.article(corpus.articles[number])
+    return again
 
 
 def _urls(articles: Sequence[Article]) -> list[str]:

@@ -84,19 +84,13 @@ def document_order(corpus: Corpus) -> list[Article]:
     "Newer first" is then a later issue first and, within one, the printed order (版次): the page
     gets each issue's article count (meta.issues) to tell them apart.
     """
-    return [a for issue in corpus.issues for a in issue.articles]
+    return list(corpus.articles)  # (issue by issue, each in printed order: Corpus.build)
 
 
-def issue_sizes(articles: list[Article]) -> str:
+def issue_sizes(corpus: Corpus) -> str:
     """The articles of each issue in id order, as varints (the postings' alphabet): some 5 KB of
     meta.js at 100,000 articles."""
-    sizes: list[int] = []
-    for doc, article in enumerate(articles):
-        if doc and article.date == articles[doc - 1].date:
-            sizes[-1] += 1
-        else:
-            sizes.append(1)
-    return b"".join(_varint(size) for size in sizes).decode("ascii")
+    return b"".join(_varint(len(issue.articles)) for issue in corpus.issues).decode("ascii")
 
 
 def body_text(article: Article) -> str:
@@ -205,7 +199,7 @@ def write(corpus: Corpus, staging: Staging) -> IndexStats:
         try:
             with no_gc():
                 keys = _write_keys(index, put)
-                put("meta", _meta(corpus, articles, keys["buckets"]))
+                put("meta", _meta(corpus, keys["buckets"]))
                 for shard, table in _t2s_shards(index.vocabulary).items():
                     put(f"s/{shard}", table)
                 put("people", _people(corpus))
@@ -284,28 +278,31 @@ def _write_shards(spill: Path, buckets: int, put: Callable[[str, object], None])
                 put(shard_name("p", bucket), shard_positions)
 
 
-def _meta(corpus: Corpus, articles: list[Article], buckets: int) -> dict[str, object]:
+def _meta(corpus: Corpus, buckets: int) -> dict[str, object]:
+    """The index's description; its ids are in document_order(corpus): issue by issue."""
     months: list[list[object]] = []
-    for doc, article in enumerate(articles):
-        label = f"{article.date.year:04d}-{article.date.month:02d}"
+    doc = 0
+    for issue in corpus.issues:
+        label = f"{issue.date.year:04d}-{issue.date.month:02d}"
         if months and months[-1][0] == label:
-            months[-1][2] = doc + 1
+            months[-1][2] = doc + len(issue.articles)
         else:
-            months.append([label, doc, doc + 1])
+            months.append([label, doc, doc + len(issue.articles)])
+        doc += len(issue.articles)
     return {
         "version": 3,  # 3: edge keys and printed-order ids (search VERSION 7)
-        "documents": len(articles),
+        "documents": doc,
         "buckets": buckets,
         "folder": FOLDER,
         "chunk": CHUNK,
         "chunks": MAX_CHUNKS,
         "phrases": [search_phrases.SHORTEST, search_phrases.LONGEST],  # lengths of the phrase and edge keys
-        "least": search_phrases.least(len(articles)),  # a triple in this many documents is frequent
+        "least": search_phrases.least(doc),  # a triple in this many documents is frequent
         "t2s": T2S_SHARDS,
         "months": months,  # [YYYY-MM, first id, last id + 1]
-        "issues": issue_sizes(articles),  # articles per issue, in id order
+        "issues": issue_sizes(corpus),  # articles per issue, in id order
         "sections": [[s.name, s.slug] for s in corpus.config.sections],
-        "newest": max((a.date for a in articles), default=dt.date.min).isoformat(),
+        "newest": max((issue.date for issue in corpus.issues), default=dt.date.min).isoformat(),
     }
 
 

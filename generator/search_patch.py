@@ -45,6 +45,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate
+from operator import attrgetter, itemgetter
 from pathlib import Path
 
 from generator import search_analysis, search_index, search_phrases, segment
@@ -94,7 +95,7 @@ class State:
         # the per-document lists as a few long strings (no key or digest holds a NUL or a line break):
         # at 100,000 articles, saved and loaded in a fraction of the time of 200,000 tuples
         state = dict(self.__dict__)
-        state["docs"] = tuple("\0".join(doc[i] for doc in self.docs) for i in range(3))
+        state["docs"] = tuple("\0".join(map(itemgetter(i), self.docs)) for i in range(3))
         state["filters"] = "\0".join("\n".join(keys) for keys in self.filters)
         return state
 
@@ -125,9 +126,11 @@ def filter_keys(article: Article) -> tuple[str, ...]:
     return tuple(dict.fromkeys(keys))
 
 
-def describe(articles: list[Article]) -> list[tuple[str, str, str]]:
-    """What an article is made from: an article whose file changed may have changed anything."""
-    return [(a.digest, a.slug, a.date.isoformat()) for a in articles]
+def describe(corpus: Corpus) -> list[tuple[str, str, str]]:
+    """What each document (document_order) is made from: an article whose file changed may have
+    changed anything. From the corpus's columns, the dates an issue at a time."""
+    dates = [day for issue in corpus.issues for day in [issue.date.isoformat()] * len(issue.articles)]
+    return list(zip(corpus.digests, map(attrgetter("slug"), corpus.articles), dates, strict=True))
 
 
 def update(corpus: Corpus, staging: Staging, output: Path, folder: Path, site_key: str,
@@ -137,11 +140,11 @@ def update(corpus: Corpus, staging: Staging, output: Path, folder: Path, site_ke
     `previous` is the record of the files the output has under search/data/ (None if not known). A
     patch writes the files that change and leaves the index's files out of the staging's keys
     (Staging.aside, Staging.gone); a whole index is keyed in the staging as any other stage's files
-    are. `docs`: describe(document_order(corpus)), when the caller has it. Returns the record of
+    are. `docs`: describe(corpus), when the caller has it. Returns the record of
     the index's files."""
     wanted = setting(site_key)
     damaged: set[str] = set()
-    docs = describe(document_order(corpus)) if docs is None else docs
+    docs = describe(corpus) if docs is None else docs
     with search_analysis.no_gc():  # a full collection over the build's objects costs more than this
         patched = patch(corpus, staging, output, load(folder), wanted, previous, damaged, docs) if previous else None
     if patched is not None:
@@ -227,7 +230,7 @@ def patch(corpus: Corpus, staging: Staging, output: Path, state: State | None, w
     buckets = _buckets(light)
     if buckets != state.buckets:
         return None
-    files["meta.js"] = script("meta", search_index._meta(corpus, articles, buckets))
+    files["meta.js"] = script("meta", search_index._meta(corpus, buckets))
     files["people.js"] = script("people", search_index._people(corpus))
     if vocabulary != state.vocabulary:
         for shard, table in search_index._t2s_shards(set(vocabulary)).items():
