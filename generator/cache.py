@@ -83,8 +83,9 @@ class Cache:
     def save_articles(self, articles: dict[str, tuple[Stamp, Article]],
                       previous: dict[str, tuple[Stamp, Article]]) -> None:
         """Rewrite the month files holding an entry that differs from `previous`; remove emptied ones."""
-        touched = {_month(entry) for path, entry in articles.items() if previous.get(path) != entry}
-        touched.update(_month(entry) for path, entry in previous.items() if path not in articles)
+        # (an unchanged entry is the very one read from the cache: reader.read_content)
+        touched = {_month(entry) for path, entry in articles.items() if previous.get(path) is not entry}
+        touched.update(_month(previous[path]) for path in previous.keys() - articles.keys())
         if not touched:
             return
         months: dict[tuple[int, int], dict[str, tuple[Stamp, Article]]] = {month: {} for month in touched}

@@ -110,11 +110,12 @@ def read_content(
             if isinstance(stamp, OSError):
                 raise stamp
             hit = cached.get(label)
-            if hit and hit[0] == stamp:
-                result: Article | Draft | None = hit[1]
-            else:
-                path = Path(label)
-                result = read_article(path, path.read_bytes(), content, config, problems)
+            if hit and hit[0] == stamp:  # parsed by an earlier build from these very bytes
+                articles.append(hit[1])
+                entries[label] = hit  # the very entry: cache.save_articles tells it apart by identity
+                continue
+            path = Path(label)
+            result = read_article(path, path.read_bytes(), content, config, problems)
         except OSError as exc:
             problems.append(Problem(label, 1, f"cannot read: {exc.strerror}"))
             continue

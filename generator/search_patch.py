@@ -83,7 +83,7 @@ class State:
     setting: str  # code, site, the dictionary's total, sizes: any change and the index is made whole
     words: tuple[tuple[str, int], ...]  # the user dictionary (segment.UserDictionary.words)
     docs: list[tuple[str, str, str]]  # per id: (digest, slug, date) of the article
-    filters: list[tuple[str, ...]]  # per id: the section and person keys it is in
+    filters: list[str]  # per id: the section and person keys it is in, one a line (an edit reads a few)
     files: str  # SearchFiles.digest of the files under search/data/ it describes
     light: int  # bytes of postings in key shards: it sets the shard count
     buckets: int
@@ -96,7 +96,7 @@ class State:
         # at 100,000 articles, saved and loaded in a fraction of the time of 200,000 tuples
         state = dict(self.__dict__)
         state["docs"] = tuple("\0".join(map(itemgetter(i), self.docs)) for i in range(3))
-        state["filters"] = "\0".join("\n".join(keys) for keys in self.filters)
+        state["filters"] = "\0".join(self.filters)
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
@@ -104,8 +104,7 @@ class State:
         if isinstance(docs, tuple) and isinstance(filters, str):
             columns = [column.split("\0") if column else [] for column in docs]
             state["docs"] = list(zip(*columns, strict=True))
-            state["filters"] = [tuple(keys.split("\n")) if keys else () for keys in filters.split("\0")
-                                ] if columns[0] else []
+            state["filters"] = filters.split("\0") if columns[0] else []
         self.__dict__.update(state)
 
 
@@ -161,7 +160,7 @@ def update(corpus: Corpus, staging: Staging, output: Path, folder: Path, site_ke
         record = SearchFiles.of((url, k) for url, k in staging.keys.items() if url.startswith(DATA))
         articles = document_order(corpus)
         state = State(wanted, segment.current().dictionary.words, docs,
-                      [filter_keys(a) for a in articles], record.digest, stats.light, stats.buckets,
+                      ["\n".join(filter_keys(a)) for a in articles], record.digest, stats.light, stats.buckets,
                       frozenset(stats.vocabulary & targets()), stats.least, stats.frequent)
     save(folder, state)
     return record
@@ -217,10 +216,10 @@ def patch(corpus: Corpus, staging: Staging, output: Path, state: State | None, w
                                    if doc not in skip and holds(article.title, body_text(article))))
     if len(edited) > MAX_EDITED:
         return None
-    filters = (state.filters + [()] * len(docs))[:len(docs)]
+    filters = (state.filters + [""] * len(docs))[:len(docs)]
     for doc in edited:
         if doc < len(docs):
-            filters[doc] = filter_keys(articles[doc])
+            filters[doc] = "\n".join(filter_keys(articles[doc]))
     reader = Reader(output, previous)
     try:
         files, dropped, light, vocabulary = _patched(corpus, articles, edited, state, reader, holds)
@@ -293,7 +292,7 @@ def _patched(corpus: Corpus, articles: list[Article], edited: list[int], state: 
     for doc in edited:
         before, after = was_in.get(doc, {}), is_in.get(doc, {})
         if doc < len(state.docs):
-            before.update((k, ("A", None)) for k in state.filters[doc])
+            before.update((k, ("A", None)) for k in state.filters[doc].split("\n") if k)
         if doc < len(articles):
             after.update((k, ("A", None)) for k in filter_keys(articles[doc]))
         for key in before.keys() | after.keys():
