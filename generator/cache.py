@@ -185,7 +185,7 @@ class Manifest:
     # what an edit is measured against (depends.py): everything the pages are made from but the
     # articles, each article's (digest, outline) by source, and the 相关报道 result (related.py)
     frame: str = ""
-    articles: dict[str, tuple[str, str]] = field(default_factory=dict)
+    articles: tuple[list[str], list[str], list[str]] = field(default_factory=lambda: ([], [], []))  # depends.Record
     related: str = ""
     reach: Reach | None = None  # which pages hold which articles (depends.py)
     # SearchFiles.digest of the search stage's files, which are recorded apart (search_files.py): the
@@ -198,8 +198,7 @@ class Manifest:
         state = dict(self.__dict__)
         state["files"] = (_joined(self.files), _joined(self.files.values()))
         state["pages"] = (_joined(self.pages),)
-        state["articles"] = (_joined(self.articles), *(_joined(entry[i] for entry in self.articles.values())
-                                                       for i in (0, 1)))
+        state["articles"] = tuple(map(_joined, self.articles))
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -209,9 +208,12 @@ class Manifest:
             self.files = dict(zip(*_split(self.files), strict=True))
         if isinstance(self.pages, tuple):
             self.pages = _split(self.pages)[0]
-        if isinstance(self.articles, tuple):
-            sources, digests, outlines = _split(self.articles)
-            self.articles = dict(zip(sources, zip(digests, outlines, strict=True), strict=True))
+        articles = state.get("articles")
+        if isinstance(articles, tuple) and len(articles) == 3 and all(isinstance(c, str) for c in articles):
+            sources, digests, outlines = _split(articles)
+            self.articles = (sources, digests, outlines)
+        else:  # none, or an older record's form: as if it had none (every page is keyed)
+            self.articles = ([], [], [])
 
 
 def _joined(texts: Iterable[str]) -> str:

@@ -33,7 +33,8 @@ from generator.routes import Page
 # everything an article is apart from its body (and the digest that stands for the body)
 _OUTLINE = attrgetter(*(f.name for f in dataclasses.fields(Article) if f.name not in ("body", "digest")))
 
-Record = dict[str, tuple[str, str]]  # (digest, outline) of every article, by source path
+# the source, digest and outline of every article, as columns in the corpus's order
+Record = tuple[list[str], list[str], list[str]]
 
 
 def outline(article: Article) -> str:
@@ -41,27 +42,33 @@ def outline(article: Article) -> str:
 
 
 def record(corpus: Corpus, previous: Record) -> Record:
-    """The (digest, outline) of each article; outlines of unchanged files are taken from `previous`."""
+    """The Record of the corpus; outlines of unchanged files are taken from `previous`."""
     sources, digests = corpus.sources, corpus.digests
-    known = list(map(previous.get, sources))
-    # the new ones (None) are replaced below; columns compared at once, not an article at a time
-    result: Record = dict(zip(sources, known, strict=True))  # type: ignore[arg-type]
-    for number in [n for n, (entry, digest) in enumerate(zip(known, digests, strict=True))
-                   if not entry or entry[0] != digest]:
-        result[sources[number]] = (digests[number], outline(corpus.articles[number]))
-    return result
+    if previous[0] == sources:  # the same files: columns compared at once, not an article at a time
+        outlines = list(previous[2])
+        changed = [n for n, (now, then) in enumerate(zip(digests, previous[1], strict=True)) if now != then]
+    else:
+        known = dict(zip(previous[0], zip(*previous[1:], strict=True), strict=True))
+        outlines, changed = [], []
+        for number, (source, digest) in enumerate(zip(sources, digests, strict=True)):
+            entry = known.get(source)
+            outlines.append(entry[1] if entry and entry[0] == digest else "")
+            if not outlines[-1]:
+                changed.append(number)
+    for number in changed:
+        outlines[number] = outline(corpus.articles[number])
+    return sources, digests, outlines
 
 
 def edited(corpus: Corpus, now: Record, before: Record) -> set[int] | None:
     """ids of the articles whose body alone changed since `before`; None if anything else did
-    (an article added, removed, or changed in its front matter or path)."""
-    if now.keys() != before.keys():
+    (an article added, removed, or changed in its front matter or path, which its order follows)."""
+    if now[0] != before[0]:
         return None
-    changed = {source for source, entry in now.items() if entry != before[source]}
-    if any(now[source][1] != before[source][1] for source in changed):
+    changed = [n for n, (digest, then) in enumerate(zip(now[1], before[1], strict=True)) if digest != then]
+    if any(now[2][number] != before[2][number] for number in changed):
         return None
-    return {id(article) for article, source in zip(corpus.articles, corpus.sources, strict=True)
-            if source in changed} if changed else set()
+    return {id(corpus.articles[number]) for number in changed}
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None), dt.date, range})

@@ -45,7 +45,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from pathlib import Path
 
 from generator import search_analysis, search_index, search_phrases, segment
@@ -74,6 +74,7 @@ MAX_EDITED = 32  # documents; past this a whole index is about as quick and far 
 
 Contribution = tuple[str, "str | None"]  # one document's entry in one key: (postings tail, positions)
 Edit = tuple[int, "Contribution | None", "Contribution | None"]
+Docs = tuple[list[str], list[str], list[str]]  # per document (by id): its article's digest, slug and date
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ class State:
 
     setting: str  # code, site, the dictionary's total, sizes: any change and the index is made whole
     words: tuple[tuple[str, int], ...]  # the user dictionary (segment.UserDictionary.words)
-    docs: list[tuple[str, str, str]]  # per id: (digest, slug, date) of the article
+    docs: Docs  # per id: the digest, slug and date of the article
     filters: list[str]  # per id: the section and person keys it is in, one a line (an edit reads a few)
     files: str  # SearchFiles.digest of the files under search/data/ it describes
     light: int  # bytes of postings in key shards: it sets the shard count
@@ -95,7 +96,7 @@ class State:
         # the per-document lists as a few long strings (no key or digest holds a NUL or a line break):
         # at 100,000 articles, saved and loaded in a fraction of the time of 200,000 tuples
         state = dict(self.__dict__)
-        state["docs"] = tuple("\0".join(map(itemgetter(i), self.docs)) for i in range(3))
+        state["docs"] = tuple(map("\0".join, self.docs))
         state["filters"] = "\0".join(self.filters)
         return state
 
@@ -103,7 +104,7 @@ class State:
         docs, filters = state["docs"], state["filters"]
         if isinstance(docs, tuple) and isinstance(filters, str):
             columns = [column.split("\0") if column else [] for column in docs]
-            state["docs"] = list(zip(*columns, strict=True))
+            state["docs"] = (columns[0], columns[1], columns[2])
             state["filters"] = filters.split("\0") if columns[0] else []
         self.__dict__.update(state)
 
@@ -125,15 +126,15 @@ def filter_keys(article: Article) -> tuple[str, ...]:
     return tuple(dict.fromkeys(keys))
 
 
-def describe(corpus: Corpus) -> list[tuple[str, str, str]]:
+def describe(corpus: Corpus) -> Docs:
     """What each document (document_order) is made from: an article whose file changed may have
     changed anything. From the corpus's columns, the dates an issue at a time."""
     dates = [day for issue in corpus.issues for day in [issue.date.isoformat()] * len(issue.articles)]
-    return list(zip(corpus.digests, map(attrgetter("slug"), corpus.articles), dates, strict=True))
+    return corpus.digests, list(map(attrgetter("slug"), corpus.articles)), dates
 
 
 def update(corpus: Corpus, staging: Staging, output: Path, folder: Path, site_key: str,
-           previous: SearchFiles | None, docs: list[tuple[str, str, str]] | None = None) -> SearchFiles:
+           previous: SearchFiles | None, docs: Docs | None = None) -> SearchFiles:
     """Write search/data/ into the staging folder: patched when that is exact, else whole.
 
     `previous` is the record of the files the output has under search/data/ (None if not known). A
@@ -190,21 +191,23 @@ def save(folder: Path, state: State) -> None:
 
 
 def patch(corpus: Corpus, staging: Staging, output: Path, state: State | None, wanted: str,
-          previous: SearchFiles, damaged: set[str], docs: list[tuple[str, str, str]],
+          previous: SearchFiles, damaged: set[str], docs: Docs,
           ) -> tuple[State, SearchFiles] | None:
     """The index patched for the documents that changed in place, and the record of its files; None
     if that is not exact (with the files found not to be what `previous` says put in `damaged`)."""
     if state is None or state.setting != wanted or previous.digest != state.files:
         return None  # (another digest: the output is not what the state describes)
     articles = document_order(corpus)
-    if search_phrases.least(len(docs)) != state.least:
+    count, old_count = len(docs[0]), len(state.docs[0])
+    if search_phrases.least(count) != state.least:
         return None  # another set of frequent triples: other documents' phrase keys change
     # An id whose article is not the same is edited: its old entries go from every key, its new
     # ones come in. An article added last in print to the newest issue, or a new newest issue, takes
     # the next ids; one added before others in, removed from or moved within the newest issue moves
     # only the last ids; anywhere else, too many ids move.
-    edited = [i for i, (now, before) in enumerate(zip(docs, state.docs, strict=False)) if now != before]
-    edited += range(min(len(docs), len(state.docs)), max(len(docs), len(state.docs)))
+    edited = sorted({i for now, then in zip(docs, state.docs, strict=True)
+                     for i, (value, was) in enumerate(zip(now, then, strict=False)) if value != was})
+    edited += range(min(count, old_count), max(count, old_count))
     # A word added to the dictionary (a new byline name) or taken from it changes the tokens of the
     # texts that hold it, and only of those (the total is the same: see generator.segment).
     words = segment.current().dictionary.words
@@ -212,13 +215,13 @@ def patch(corpus: Corpus, staging: Staging, output: Path, state: State | None, w
     holds = _finder(changed)
     if holds is not None and len(edited) <= MAX_EDITED:
         skip = set(edited)
-        edited = sorted(skip.union(doc for doc, article in enumerate(articles[:len(state.docs)])
+        edited = sorted(skip.union(doc for doc, article in enumerate(articles[:old_count])
                                    if doc not in skip and holds(article.title, body_text(article))))
     if len(edited) > MAX_EDITED:
         return None
-    filters = (state.filters + [""] * len(docs))[:len(docs)]
+    filters = (state.filters + [""] * count)[:count]
     for doc in edited:
-        if doc < len(docs):
+        if doc < count:
             filters[doc] = "\n".join(filter_keys(articles[doc]))
     reader = Reader(output, previous)
     try:
@@ -277,7 +280,7 @@ def _patched(corpus: Corpus, articles: list[Article], edited: list[int], state: 
              ) -> tuple[dict[str, bytes], set[str], int, frozenset[str]]:
     """The files that change (by name under search/data/), the urls that go, the new light total
     and 繁→简 vocabulary."""
-    existing = [doc for doc in edited if doc < len(state.docs)]
+    existing = [doc for doc in edited if doc < len(state.docs[0])]
     remaining = [doc for doc in edited if doc < len(articles)]
     old_texts = [reader.document(doc) for doc in existing]
     cut = None  # the old texts were cut with the old dictionary: it differs only where they hold a changed word
@@ -291,7 +294,7 @@ def _patched(corpus: Corpus, articles: list[Article], edited: list[int], state: 
     edits: dict[str, list[Edit]] = defaultdict(list)
     for doc in edited:
         before, after = was_in.get(doc, {}), is_in.get(doc, {})
-        if doc < len(state.docs):
+        if doc < len(state.docs[0]):
             before.update((k, ("A", None)) for k in state.filters[doc].split("\n") if k)
         if doc < len(articles):
             after.update((k, ("A", None)) for k in filter_keys(articles[doc]))

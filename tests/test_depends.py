@@ -29,7 +29,7 @@ def corpus(tmp_path: Path, **files: str):  # type: ignore[no-untyped-def]
 
 def test_a_body_edit_is_told_apart_from_a_front_matter_edit(tmp_path: Path) -> None:
     one = corpus(tmp_path, a=article("甲", body="正文。"), b=article("乙"))
-    before = depends.record(one, {})
+    before = depends.record(one, ([], [], []))
     assert depends.edited(one, depends.record(one, before), before) == set()
     body = corpus(tmp_path, a=article("甲", body="改过的正文。"), b=article("乙"))
     changed = depends.edited(body, depends.record(body, before), before)
@@ -78,7 +78,7 @@ def test_a_manifest_of_an_earlier_version_loads_with_the_new_fields_empty() -> N
     old.__setstate__(state)
     loaded = pickle.loads(pickle.dumps(old))
     assert loaded.output == "/x" and loaded.pages == ["a.html"]
-    assert loaded.articles == {} and loaded.related == "" and loaded.frame == ""
+    assert loaded.articles == ([], [], []) and loaded.related == "" and loaded.frame == ""
 
 
 @dataclasses.dataclass(frozen=True)

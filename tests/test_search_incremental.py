@@ -402,4 +402,4 @@ def test_an_added_article_moves_only_the_ids_printed_after_it(builds: Builds, tm
     assert builds.whole == made, "patched, not made whole"
     assert edited == [expected]
     assert after == builds.cold(tmp_path / "cold")
-    assert len(search_patch.load(builds.site / ".cache").docs) == count + 1  # type: ignore[union-attr]
+    assert len(search_patch.load(builds.site / ".cache").docs[0]) == count + 1  # type: ignore[union-attr]
