@@ -7,6 +7,8 @@ For each size: generate the corpus, then time `python build.py build` as a child
 scenarios (cold, no change, one article's body edited, one article added to the newest issue, one
 template changed) and Pelican's cold build and no-change rebuild on the same articles. Results go to
 docs/benchmarks.md (between markers) and docs/benchmarks.json; every child's output to WORK/log.txt.
+Each timed run starts after `sync`: a run is not charged for writing back what the one before it
+wrote (a cold build of 100,000 articles leaves gigabytes for the disk).
 """
 
 from __future__ import annotations
@@ -93,6 +95,7 @@ def our_search(site: Path, out: Path) -> list[str]:
 
 
 def measure(tool: str, articles: int, scenario: str, command: list[str], out: Path, log: Path) -> Run:
+    os.sync()  # (not timed) the previous run's writes reach the disk first
     load = os.getloadavg()[0]
     used = usage(command, ROOT, log)
     pages, size = output_stats(out) if out.is_dir() else (0, 0)
