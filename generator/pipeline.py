@@ -268,8 +268,8 @@ def _search_index(corpus: Corpus, staging: Staging, cache: Cache, site_key: str,
     makes it again whole. Only the shards that come out different are written. Returns what the
     index is made from and the record of its files (None: the last build's, unchanged).
     """
-    # described once, for this key and for the patch; the articles as one string: the repr of 100,000
-    # tuples cost a tenth of a second of every build
+    # described once, for this key and for the patch; hashed as one string (text_key): the repr of
+    # 100,000 tuples cost a tenth of a second of every build
     docs = search_patch.describe(corpus)
     inputs = key(site_key, segment.current().dictionary.fingerprint, text_key(chain.from_iterable(docs)),
                  [(c.name, c.slug) for c in corpus.contributors])
