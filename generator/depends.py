@@ -61,14 +61,15 @@ def record(corpus: Corpus, previous: Record) -> Record:
 
 
 def edited(corpus: Corpus, now: Record, before: Record) -> set[int] | None:
-    """ids of the articles whose body alone changed since `before`; None if anything else did
-    (an article added, removed, or changed in its front matter or path, which its order follows)."""
+    """The places (in corpus.articles) of the articles whose body alone changed since `before`; None
+    if anything else did (an article added, removed, or changed in its front matter or path, which
+    its place follows)."""
     if now[0] != before[0]:
         return None
     changed = [n for n, (digest, then) in enumerate(zip(now[1], before[1], strict=True)) if digest != then]
     if any(now[2][number] != before[2][number] for number in changed):
         return None
-    return {id(corpus.articles[number]) for number in changed}
+    return set(changed)
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None), dt.date, range})

@@ -177,7 +177,7 @@ def _pages_and_feeds(site: Path, corpus: Corpus, templates: dict[str, str], site
                      staging: Staging, report: Report, progress: Progress | None, manifest: Manifest,
                      edited: set[int] | None, compiled: Path) -> tuple[list[str], str, depends.Reach]:
     """Plan every page and feed and key them (of the pages, only those an edit reaches when `edited`
-    holds the ids of the articles whose body alone changed); render and write those whose key changed.
+    holds the places of the articles whose body alone changed); render and write those whose key changed.
 
     Returns their URLs, the name of the 相关报道 result they were made from and the record of which
     pages hold which articles.
@@ -197,7 +197,7 @@ def _pages_and_feeds(site: Path, corpus: Corpus, templates: dict[str, str], site
         made_groups = groups(corpus, related_articles)
         picked = None
         if edited is not None and moved is not None and manifest.reach is not None:
-            picked = _reached(made_groups, manifest.reach, corpus, edited, moved, manifest.pages, previous)
+            picked = _reached(made_groups, manifest.reach, edited, moved, manifest.pages, previous)
         if picked is not None and manifest.reach is not None and moved is not None:
             # an edit: the pages it reaches; the others keep their keys
             chosen = picked
@@ -239,16 +239,17 @@ def _pages_and_feeds(site: Path, corpus: Corpus, templates: dict[str, str], site
     return made, related_name, reach
 
 
-def _reached(made_groups: list[Group], reach: depends.Reach, corpus: Corpus, edited: set[int], moved: set[str],
+def _reached(made_groups: list[Group], reach: depends.Reach, edited: set[int], moved: set[str],
              recorded: list[str], previous: dict[str, str]) -> dict[int, Page] | None:
-    """The pages an edit of the articles in `edited` (by id) reaches, by their number in the plan: those
-    whose context holds one of them, whose 相关报道 moved, or that are missing from the output. Only
-    their groups are made. None when the record does not fit this plan (then every page is keyed)."""
+    """The pages an edit of the articles in `edited` (by place in corpus.articles) reaches, by their
+    number in the plan: those whose context holds one of them, whose 相关报道 moved, or that are
+    missing from the output. Only their groups are made. None when the record does not fit this plan
+    (then every page is keyed)."""
     count = len(reach.groups)
     if count > len(recorded) or (count and int(reach.groups[-1]) + 1 != len(made_groups)):
         return None
     urls = recorded[:count]
-    wanted = set(reach.holding([n for n, article in enumerate(corpus.articles) if id(article) in edited]))
+    wanted = set(reach.holding(sorted(edited)))
     wanted.update(index for index, url in enumerate(urls) if url in moved or url not in previous)
     chosen: dict[int, Page] = {}
     for group in sorted({int(reach.groups[index]) for index in wanted}):

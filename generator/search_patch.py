@@ -205,7 +205,7 @@ def patch(corpus: Corpus, staging: Staging, output: Path, state: State | None, w
     # ones come in. An article added last in print to the newest issue, or a new newest issue, takes
     # the next ids; one added before others in, removed from or moved within the newest issue moves
     # only the last ids; anywhere else, too many ids move.
-    edited = sorted({i for now, then in zip(docs, state.docs, strict=True)
+    edited = sorted({i for now, then in zip(docs, state.docs, strict=True) if now != then  # (a column at once)
                      for i, (value, was) in enumerate(zip(now, then, strict=False)) if value != was})
     edited += range(min(count, old_count), max(count, old_count))
     # A word added to the dictionary (a new byline name) or taken from it changes the tokens of the
