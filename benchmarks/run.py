@@ -14,6 +14,7 @@ wrote (a cold build of 100,000 articles leaves gigabytes for the disk).
 from __future__ import annotations
 
 import argparse
+import compileall
 import cProfile
 import datetime as dt
 import os
@@ -200,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown scenario(s) {', '.join(sorted(unknown))}; known: {', '.join(name for name, _ in OURS)}")
     args.work.mkdir(parents=True, exist_ok=True)
     log = args.work / "log.txt"
+    compileall.compile_dir(ROOT / "generator", quiet=1)  # as installed (install.sh), whatever the environment
     info = machine()
     print(f"Machine: {report.machine_line(info)}", flush=True)
     use_pelican = not args.skip_pelican
