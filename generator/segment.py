@@ -218,7 +218,7 @@ def make_engine(dictionary: UserDictionary, name: str = "auto", ask: bool = True
 
 
 Ask = Callable[[UserDictionary, str], "list[str] | None"]
-_ASK: list[Ask] = []  # the build's helper, while it has one (prefetch.start)
+_ASK: list[Ask] = []  # the build's helper, while it has one (prefetch.helping)
 _ASKING: weakref.WeakSet[_Asking] = weakref.WeakSet()
 
 
