@@ -49,12 +49,9 @@ def record(corpus: Corpus, previous: Record) -> Record:
         changed = [n for n, (now, then) in enumerate(zip(digests, previous[1], strict=True)) if now != then]
     else:
         known = dict(zip(previous[0], zip(*previous[1:], strict=True), strict=True))
-        outlines, changed = [], []
-        for number, (source, digest) in enumerate(zip(sources, digests, strict=True)):
-            entry = known.get(source)
-            outlines.append(entry[1] if entry and entry[0] == digest else "")
-            if not outlines[-1]:
-                changed.append(number)
+        outlines = [entry[1] if (entry := known.get(source)) and entry[0] == digest else ""
+                    for source, digest in zip(sources, digests, strict=True)]
+        changed = [number for number, made in enumerate(outlines) if not made]
     for number in changed:
         outlines[number] = outline(corpus.articles[number])
     return sources, digests, outlines

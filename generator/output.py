@@ -192,11 +192,10 @@ def _retimed(output: Path, folders: Folders, touched: set[str]) -> Folders:
             if not folder:
                 break
             folder = _folder(folder)
-    for folder in todo:
-        try:
-            result[folder] = os.stat(output / folder if folder else output).st_mtime_ns
-        except OSError:
-            result.pop(folder, None)
+    times = folder_times(output, todo)
+    result.update(times)
+    for gone in todo - times.keys():
+        result.pop(gone, None)
     return result
 
 
