@@ -25,7 +25,7 @@ from generator.cache import Cache, Manifest, code_version, key, signature, text_
 from generator.config import load_config
 from generator.corpus import Corpus
 from generator.errors import ContentError
-from generator.output import Folders, Staging, folder_times, staged
+from generator.output import Folders, Staging, Writer, folder_times, staged
 from generator.reader import ContentFiles, read_content, scan
 from generator.render import PROJECT, compiled_folder, environment, render_page, template_keys
 from generator.routes import Group, Page, groups
@@ -340,9 +340,11 @@ def _render_chunk(indices: range) -> int:
     root: Path = _STATE["root"]  # type: ignore[assignment]
     env = _STATE.get("env") or environment(_STATE["site"], _STATE["compiled"])  # type: ignore[arg-type]
     _STATE["env"] = env
-    for index in indices:
-        page = pages[index]
-        path = root / page.url
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(render_page(env, page, corpus))  # type: ignore[arg-type]
+    put = Writer(root)
+    try:
+        for index in indices:
+            page = pages[index]
+            put(page.url, render_page(env, page, corpus))  # type: ignore[arg-type]
+    finally:
+        put.close()
     return len(indices)

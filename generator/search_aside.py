@@ -24,7 +24,7 @@ from multiprocessing.pool import Pool
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from generator.output import Staging
+from generator.output import Staging, Writer
 
 PARALLEL_FROM = 300  # documents: fewer are made in the parent, starting a worker would cost more than it saves
 STEP = 512  # documents a worker's run: one f/ folder
@@ -41,8 +41,8 @@ class Files:
 
     def __init__(self, staging: Staging, held: int = 256) -> None:
         self.staging = staging
-        self.waiting: queue.Queue[tuple[Path, bytes] | None] = queue.Queue(held)
-        self.folders: set[Path] = set()
+        self.waiting: queue.Queue[tuple[str, bytes] | None] = queue.Queue(held)
+        self.writer = Writer(staging.root)
         self.failed: BaseException | None = None
         self.thread = threading.Thread(target=self._drain, name="search-files", daemon=True)
         self.thread.start()
@@ -53,7 +53,7 @@ class Files:
         if self.staging.fresh(url, hashlib.sha1(data).hexdigest()) and self.staging.incremental:
             return
         self.staging.written += 1
-        self.waiting.put((self.staging.root / url, data))
+        self.waiting.put((url, data))
 
     def close(self) -> None:
         """Wait for every file; raises what writing one raised."""
@@ -67,14 +67,11 @@ class Files:
         while (item := self.waiting.get()) is not None:
             if self.failed is not None:
                 continue  # keep taking, so the writer never blocks on a full queue
-            path, data = item
             try:
-                if path.parent not in self.folders:
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    self.folders.add(path.parent)
-                path.write_bytes(data)
+                self.writer(*item)
             except BaseException as exc:  # handed to the caller by write() or close()
                 self.failed = exc
+        self.writer.close()
 
 
 # The worker's part of the work, set by its initializer: what to make and where.
@@ -86,7 +83,7 @@ def _run(start: int, items: Sequence[T], make: Make[T], encode: Encode, prefix: 
     """Files of documents start, start + 1... (one an item) written under `root`, as Staging.write
     would: a file whose key the output already holds is not written again in an incremental build."""
     made: list[Made] = []
-    folders: set[Path] = set()
+    put = Writer(root)
     for doc, item in enumerate(items, start):
         for name, data in make(doc, item):
             url = prefix + name + ".js"
@@ -94,12 +91,9 @@ def _run(start: int, items: Sequence[T], make: Make[T], encode: Encode, prefix: 
             key = hashlib.sha1(encoded).hexdigest()
             written = not (incremental and previous.get(url) == key)
             if written:
-                path = root / url
-                if path.parent not in folders:
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    folders.add(path.parent)
-                path.write_bytes(encoded)
+                put(url, encoded)
             made.append((url, key, len(encoded), written))
+    put.close()
     return made
 
 
