@@ -17,6 +17,7 @@ import pytest
 from search_sites import ROOT, Story, query, write_index, write_site
 
 from generator import search_analysis, search_index, search_parts, search_phrases, search_reference, segment
+from generator import search_text as search_text
 from generator.pipeline import load
 from generator.search_text import CJK_RE, fold, t2s_table, units
 
@@ -34,6 +35,20 @@ def test_folding_keeps_length_so_offsets_stay_valid() -> None:
     text = "ＬＮＧ項目２０２１年，頁岩氣　3000"
     assert fold(text) == "lng项目2021年,页岩气 3000"
     assert len(fold(text)) == len(text)
+
+
+def test_long_texts_fold_as_short_ones_do() -> None:
+    """Long texts are mapped as arrays of code points (search_text.ARRAY_FROM): the same result as
+    the character table, for every kind of character the table changes and for those beyond it."""
+    rng = random.Random(7)
+    changed = list(t2s_table()) + ["Ａ", "ｚ", "，", "\u3000", "Q"]
+    kept = ["页", "岩", "a", "3", " ", "\n", "𠀀", "𪚥", "é"]
+    for length in (search_text.ARRAY_FROM - 1, search_text.ARRAY_FROM, 5000):
+        text = "".join(rng.choice(changed if rng.random() < 0.3 else kept) for _ in range(length))
+        assert fold(text) == text.translate(search_text._translation())
+        assert search_text.t2s_only(text) == text.translate(search_text._t2s_translation())
+    alone = "頁\ud800" * search_text.ARRAY_FROM  # a lone surrogate cannot be an array of code points
+    assert fold(alone) == "页\ud800" * search_text.ARRAY_FROM
 
 
 def test_units_are_cjk_characters_and_latin_digit_runs() -> None:
