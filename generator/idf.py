@@ -58,6 +58,14 @@ def table() -> Table:
     return Table(Floats(raw), values[len(values) // 2])
 
 
+def kept_in(folder: Path) -> bool:
+    """Make sure idf.sqlite in `folder` is made from this idf.txt: the build's helper process does
+    this while the build reads (prefetch), as the table is read whole only then."""
+    Lookup(folder).close()
+    table.cache_clear()  # the helper lives as long as the build: it need not hold 47 MB that long
+    return True
+
+
 class Lookup:
     """The weight of one word at a time, from idf.sqlite in `folder` (made from table() when missing
     or made from another idf.txt)."""

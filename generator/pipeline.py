@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 
-from generator import depends, feeds, prefetch, related, search_analysis, search_index, search_patch, segment
+from generator import depends, feeds, idf, prefetch, related, search_analysis, search_index, search_patch, segment
 from generator.cache import Cache, Manifest, code_version, key, signature, text_key
 from generator.config import load_config
 from generator.corpus import Corpus
@@ -91,7 +91,8 @@ def build(site: Path, output: Path, progress: Progress | None = None, leave: boo
     report = Report()
     started = time.perf_counter()
     cache = site_cache(site)
-    with prefetch.helping(lambda: scan(site / "content"), lambda: _folder_times(cache, output)) as helper:
+    with prefetch.helping(lambda: scan(site / "content"), lambda: _folder_times(cache, output),
+                          lambda: idf.kept_in(cache.folder)) as helper:
         with search_analysis.no_gc():  # many lasting objects, no cycles: collections took most of reading
             corpus = load(site, cache, lambda: helper.result(0) if helper else None)
             # the corpus lives as long as the build: leave it out of every later collection (and out of the
@@ -102,6 +103,8 @@ def build(site: Path, output: Path, progress: Progress | None = None, leave: boo
         _give_back()
         try:
             times = helper.result(1) if helper else None
+            if helper:
+                helper.result(2)  # 相关报道 then finds idf.sqlite made (a cold build made it meanwhile)
             return _build(site, output, cache, corpus, report, started, progress, leave, times)
         finally:
             gc.unfreeze()

@@ -101,7 +101,7 @@ def _weights_for(count: int, folder: Path) -> Iterator[None]:
             yield
             return
         idf.table()
-        idf.Lookup(folder).close()  # made now, while the table is read, for the edits to come
+        idf.Lookup(folder).close()  # for the edits to come (made by the build's helper, unless it failed)
         try:
             yield
         finally:

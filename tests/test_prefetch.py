@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import pipeline, prefetch, segment
+from generator import idf, pipeline, prefetch, segment
 from generator.reader import scan
 from tests.conftest import article, write_site
 
@@ -100,6 +100,39 @@ def test_a_build_whose_helper_died_makes_the_same_site(site: Path, tmp_path: Pat
     monkeypatch.setattr(prefetch.Helper, "__init__", killed)
     pipeline.build(site, tmp_path / "without")
     assert _files(tmp_path / "with") == _files(tmp_path / "without")
+
+
+def test_the_helper_makes_the_weights_table_for_the_edits_to_come(site: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """idf.sqlite, which 相关报道 weighs an edit's words with, is made by the helper while the build
+    reads; with no helper, by the build itself."""
+    fillers = tmp_path / "fillers"
+    fill = idf.Lookup._fill
+
+    def noted(self: idf.Lookup, stamp: str) -> float:
+        with fillers.open("a") as handle:
+            handle.write(f"{os.getpid()}\n")
+        return fill(self, stamp)
+    monkeypatch.setattr(idf.Lookup, "_fill", noted)
+    pipeline.build(site, tmp_path / "public")
+    assert [int(pid) for pid in fillers.read_text().split()] != [os.getpid()]
+    assert len(fillers.read_text().split()) == 1
+    lookup = idf.Lookup(site / ".cache")
+    try:
+        assert lookup.get("页岩") == idf.table().freq.get("页岩") > 0
+    finally:
+        lookup.close()
+    assert len(fillers.read_text().split()) == 1  # made once: the build and a later edit find it made
+
+    shutil.rmtree(site / ".cache")
+    fillers.unlink()
+    monkeypatch.setattr(prefetch.Helper, "__init__", _fails)
+    pipeline.build(site, tmp_path / "public")
+    assert [int(pid) for pid in fillers.read_text().split()] == [os.getpid()]
+
+
+def _fails(self: prefetch.Helper, jobs: Sequence[Callable[[], object]], cutting: bool) -> None:
+    raise OSError("no fork")
 
 
 def _files(folder: Path) -> dict[str, bytes]:
