@@ -84,16 +84,18 @@ def _run(start: int, items: Sequence[T], make: Make[T], encode: Encode, prefix: 
     would: a file whose key the output already holds is not written again in an incremental build."""
     made: list[Made] = []
     put = Writer(root)
-    for doc, item in enumerate(items, start):
-        for name, data in make(doc, item):
-            url = prefix + name + ".js"
-            encoded = encode(name, data)
-            key = hashlib.sha1(encoded).hexdigest()
-            written = not (incremental and previous.get(url) == key)
-            if written:
-                put(url, encoded)
-            made.append((url, key, len(encoded), written))
-    put.close()
+    try:
+        for doc, item in enumerate(items, start):
+            for name, data in make(doc, item):
+                url = prefix + name + ".js"
+                encoded = encode(name, data)
+                key = hashlib.sha1(encoded).hexdigest()
+                written = not (incremental and previous.get(url) == key)
+                if written:
+                    put(url, encoded)
+                made.append((url, key, len(encoded), written))
+    finally:
+        put.close()
     return made
 
 
