@@ -41,18 +41,24 @@ def outline(article: Article) -> str:
     return key(_OUTLINE(article))
 
 
+def changed(now: list[str], then: list[str]) -> list[int]:
+    """The places where two columns of the same files (digests, in the corpus's order) differ:
+    compared at once, not an article at a time."""
+    return [n for n, (value, was) in enumerate(zip(now, then, strict=True)) if value != was]
+
+
 def record(corpus: Corpus, previous: Record) -> Record:
     """The Record of the corpus; outlines of unchanged files are taken from `previous`."""
     sources, digests = corpus.sources, corpus.digests
-    if previous[0] == sources:  # the same files: columns compared at once, not an article at a time
+    if previous[0] == sources:  # the same files
         outlines = list(previous[2])
-        changed = [n for n, (now, then) in enumerate(zip(digests, previous[1], strict=True)) if now != then]
+        edits = changed(digests, previous[1])
     else:
         known = dict(zip(previous[0], zip(*previous[1:], strict=True), strict=True))
         outlines = [entry[1] if (entry := known.get(source)) and entry[0] == digest else ""
                     for source, digest in zip(sources, digests, strict=True)]
-        changed = [number for number, made in enumerate(outlines) if not made]
-    for number in changed:
+        edits = [number for number, made in enumerate(outlines) if not made]
+    for number in edits:
         outlines[number] = outline(corpus.articles[number])
     return sources, digests, outlines
 
@@ -63,10 +69,10 @@ def edited(corpus: Corpus, now: Record, before: Record) -> set[int] | None:
     its place follows)."""
     if now[0] != before[0]:
         return None
-    changed = [n for n, (digest, then) in enumerate(zip(now[1], before[1], strict=True)) if digest != then]
-    if any(now[2][number] != before[2][number] for number in changed):
+    edits = changed(now[1], before[1])
+    if any(now[2][number] != before[2][number] for number in edits):
         return None
-    return set(changed)
+    return set(edits)
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None), dt.date, range})

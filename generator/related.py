@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from generator import idf, segment
+from generator import depends, idf, segment
 from generator.cache import code_version
 from generator.corpus import Article, Corpus
 from generator.related_pairs import COMMON, Pairing, Table, table
@@ -224,7 +224,7 @@ def _urls_again(corpus: Corpus, sources: list[str], urls: list[str], digests: li
     if corpus.sources != sources:
         return _urls(corpus.articles)
     again = list(urls)
-    for number in [n for n, (now, then) in enumerate(zip(corpus.digests, digests, strict=True)) if now != then]:
+    for number in depends.changed(corpus.digests, digests):
         again[number] = Urls.article(corpus.articles[number])
     return again
 

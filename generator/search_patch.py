@@ -126,6 +126,11 @@ def filter_keys(article: Article) -> tuple[str, ...]:
     return tuple(dict.fromkeys(keys))
 
 
+def filter_line(article: Article) -> str:
+    """filter_keys as State.filters keeps them: one a line."""
+    return "\n".join(filter_keys(article))
+
+
 def describe(corpus: Corpus) -> Docs:
     """What each document (document_order) is made from: an article whose file changed may have
     changed anything. From the corpus's columns, the dates an issue at a time."""
@@ -161,7 +166,7 @@ def update(corpus: Corpus, staging: Staging, output: Path, folder: Path, site_ke
         record = SearchFiles.of((url, k) for url, k in staging.keys.items() if url.startswith(DATA))
         articles = document_order(corpus)
         state = State(wanted, segment.current().dictionary.words, docs,
-                      ["\n".join(filter_keys(a)) for a in articles], record.digest, stats.light, stats.buckets,
+                      [filter_line(a) for a in articles], record.digest, stats.light, stats.buckets,
                       frozenset(stats.vocabulary & targets()), stats.least, stats.frequent)
     save(folder, state)
     return record
@@ -222,7 +227,7 @@ def patch(corpus: Corpus, staging: Staging, output: Path, state: State | None, w
     filters = (state.filters + [""] * count)[:count]
     for doc in edited:
         if doc < count:
-            filters[doc] = "\n".join(filter_keys(articles[doc]))
+            filters[doc] = filter_line(articles[doc])
     reader = Reader(output, previous)
     try:
         files, dropped, light, vocabulary = _patched(corpus, articles, edited, state, reader, holds)
