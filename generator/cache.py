@@ -41,10 +41,20 @@ def code_version() -> str:
     return digest.hexdigest()
 
 
+def site_cache(site: Path) -> Cache:
+    """The site's build cache, salted with the code and configuration its parsed articles depend on."""
+    return Cache(site, key(code_version(), *(_bytes(site / name) for name in ("site.yaml", "dictionary.txt"))))
+
+
+def _bytes(path: Path) -> bytes:
+    return path.read_bytes() if path.is_file() else b""
+
+
 class Cache:
     def __init__(self, site: Path, salt: str) -> None:
         self.folder = site / ".cache"
         self.salt = salt  # code and configuration: a parsed article depends on both
+        self._months: dict[str, dict[str, tuple[Stamp, Article]]] = {}  # as articles() found them
 
     def _read(self, name: str) -> Any:
         try:
@@ -71,6 +81,7 @@ class Cache:
         article's body.
         """
         merged: dict[str, tuple[Stamp, Article]] = {}
+        self._months = {}
         folder = self.folder / "articles"
         for path in sorted(folder.glob("*.pickle")) if folder.is_dir() else ():
             stored = self._read(f"articles/{path.name}")
@@ -78,29 +89,35 @@ class Cache:
                     and isinstance(stored[1], bytes)
                     and _holds(stored[1], stored[2], self._bodies(path.stem, stored[1]))):
                 merged.update(stored[3])
+                self._months[path.stem] = stored[3]
         return merged
 
     def save_articles(self, articles: dict[str, tuple[Stamp, Article]],
                       previous: dict[str, tuple[Stamp, Article]]) -> None:
-        """Rewrite the month files holding an entry that differs from `previous`; remove emptied ones."""
+        """Rewrite the month files holding an entry that differs from `previous` (what articles()
+        returned); remove emptied ones. An edit looks at the entries of its own month only."""
         # (an unchanged entry is the very one read from the cache: reader.read_content)
-        touched = {_month(entry) for path, entry in articles.items() if previous.get(path) is not entry}
-        touched.update(_month(previous[path]) for path in previous.keys() - articles.keys())
-        if not touched:
+        fresh = [path for path, entry in articles.items() if previous.get(path) is not entry]
+        removed = previous.keys() - articles.keys()
+        if not fresh and not removed:
             return
-        months: dict[tuple[int, int], dict[str, tuple[Stamp, Article]]] = {month: {} for month in touched}
-        for path, entry in articles.items():
-            entries = months.get(_month(entry))
-            if entries is not None:
-                entries[path] = entry
+        if previous and not self._months:  # not this cache's articles(): grouped here
+            self._months = _by_month(previous)
+        # an entry's month follows from its path (content/YYYY/MM/DD/...), so a month's entries are
+        # its old ones still there, and the fresh ones of that month
+        months: dict[str, dict[str, tuple[Stamp, Article]]] = {_month(previous[path]): {} for path in removed}
+        for path in fresh:
+            months.setdefault(_month(articles[path]), {})[path] = articles[path]
         (self.folder / "articles").mkdir(parents=True, exist_ok=True)
-        for (year, month), entries in months.items():
-            name = f"{year:04d}-{month:02d}"
+        for name, new in months.items():
+            entries = {path: entry for path, entry in self._months.get(name, {}).items() if path in articles}
+            entries.update(new)
             if entries:
                 self._save_month(name, entries)
             else:
                 (self.folder / "articles" / f"{name}.pickle").unlink(missing_ok=True)
                 self._drop_bodies(name, keep="")
+            self._months[name] = entries
 
     def _bodies(self, month: str, token: bytes) -> str:
         # absolute: the articles read their bodies from it wherever the build was started
@@ -225,10 +242,17 @@ def _split(columns: tuple[str, ...]) -> list[list[str]]:
     return [column.split("\0") if column else [] for column in columns]
 
 
-def _month(entry: tuple[Stamp, Article]) -> tuple[int, int]:
-    # (year, month), not strftime: a hundred thousand articles are looked at on every edit
+def _month(entry: tuple[Stamp, Article]) -> str:
+    """The name of the month file that holds an entry: YYYY-MM of its issue date."""
     date = entry[1].date
-    return date.year, date.month
+    return f"{date.year:04d}-{date.month:02d}"
+
+
+def _by_month(entries: dict[str, tuple[Stamp, Article]]) -> dict[str, dict[str, tuple[Stamp, Article]]]:
+    months: dict[str, dict[str, tuple[Stamp, Article]]] = {}
+    for path, entry in entries.items():
+        months.setdefault(_month(entry), {})[path] = entry
+    return months
 
 
 def _holds(token: bytes, path: object, expected: str) -> bool:

@@ -9,9 +9,13 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from generator import pipeline
+from generator import prefetch
 from generator.errors import ContentError
+
+if TYPE_CHECKING:
+    from generator import pipeline
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -27,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     args.ending = ending
     try:
         code = int(args.run(args))
-        if ending and pipeline.LEFT:
+        if ending and (built := sys.modules.get("generator.pipeline")) and built.LEFT:
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(code)
@@ -126,9 +130,13 @@ def _site(command: argparse.ArgumentParser) -> None:
 def run_build(args: argparse.Namespace) -> int:
     site: Path = args.site
     output: Path = args.output or site / "public"
-    started = time.perf_counter()
-    report = pipeline.build(site, output, progress=progress_printer(), leave=getattr(args, "ending", False))
-    elapsed = time.perf_counter() - started
+    # the helper is forked first, so that it scans content/ while this process imports the build's modules
+    with prefetch.helping(*prefetch.build_jobs(site, output)) as helper:
+        from generator import pipeline
+
+        started = time.perf_counter()
+        report = pipeline.helped(site, output, helper, progress_printer(), getattr(args, "ending", False))
+        elapsed = time.perf_counter() - started
     stages = ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in report.seconds.items())
     print(f"Built {report.pages} pages in {elapsed:.2f}s: {report.written} files written, "
           f"{report.reused} unchanged ({stages}).")
@@ -163,6 +171,8 @@ def progress_printer() -> pipeline.Progress:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from generator import pipeline
+
     corpus = pipeline.load(args.site, pipeline.site_cache(args.site))  # the build's parsed articles, when current
     print(f"OK: {len(corpus.articles)} articles in {len(corpus.issues)} issues, "
           f"{len(corpus.contributors)} people in bylines.")
@@ -170,7 +180,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_search(args: argparse.Namespace) -> int:
-    from generator import newsroom
+    from generator import newsroom, pipeline
 
     corpus = pipeline.load(args.site, pipeline.site_cache(args.site))  # the build's parsed articles, when current
     try:

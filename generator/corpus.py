@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import groupby
@@ -133,7 +134,9 @@ class Issue:
         return tuple((page, tuple(items)) for page, items in groups.items())
 
 
-@dataclass(frozen=True)
+# not frozen, though never changed: a frozen dataclass sets each field through object.__setattr__, and
+# an archive of 100,000 articles makes some 170,000 credits on every build (0.17 s, against 0.04 s)
+@dataclass(slots=True)
 class Credit:
     """One person's part in one article."""
 
@@ -167,13 +170,15 @@ class Corpus:
     _sections: dict[Section, tuple[Article, ...]] = field(repr=False, compare=False, default_factory=dict)
 
     @classmethod
-    def build(cls, config: SiteConfig, articles: list[Article], person_slugs: dict[str, str],
+    def build(cls, config: SiteConfig, articles: list[Article], slugs: Callable[[list[str]], dict[str, str]],
               files: tuple[tuple[str, tuple[int, ...]], ...] = ()) -> Corpus:
+        """`slugs`: the URL slug of each name in the bylines, given them all in sorted order."""
         ordered = tuple(sorted(articles, key=lambda a: a.sort_key))
         credits: dict[str, list[Credit]] = defaultdict(list)
         for article in reversed(ordered):
             for person in article.people:
                 credits[person.name].append(Credit(article, person.role, person.org))
+        person_slugs = slugs(sorted(credits))
         contributors = tuple(
             Contributor(name, person_slugs[name], tuple(items))
             for name, items in sorted(credits.items(), key=lambda kv: person_slugs[kv[0]])

@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 
-from generator import depends, feeds, idf, prefetch, related, search_analysis, search_index, search_patch, segment
-from generator.cache import Cache, Manifest, code_version, key, signature, text_key
+from generator import depends, feeds, prefetch, related, search_analysis, search_index, search_patch, segment
+from generator.cache import Cache, Manifest, key, signature, site_cache, text_key
 from generator.config import load_config
 from generator.corpus import Corpus
 from generator.errors import ContentError
-from generator.output import Folders, Staging, Writer, folder_times, staged
+from generator.output import Folders, Staging, Writer, staged
 from generator.reader import ContentFiles, read_content, scan
 from generator.render import PROJECT, compiled_folder, environment, render_page, template_keys
 from generator.routes import Group, Page, groups
@@ -71,53 +71,50 @@ def load(site: Path, cache: Cache | None = None, scanned: Callable[[], ContentFi
     problems += segment.read_dictionary(site)[1]
     if problems:
         raise ContentError(problems)
-    if cache and entries != cached:
+    if cache:
         cache.save_articles(entries, cached)
-    names = sorted({person.name for article in articles for person in article.people})
-    known = cache.names() if cache else {}
-    if cache and not known.keys() >= set(names):
-        known = {**known, **{name: person_slug(name) for name in names if name not in known}}
-        cache.save_names(known)
-    return Corpus.build(config, articles, unique_slugs(names, known), tuple(files.others))
 
-
-def site_cache(site: Path) -> Cache:
-    """The site's build cache, salted with the code and configuration its parsed articles depend on."""
-    return Cache(site, key(code_version(), *(_bytes(site / name) for name in ("site.yaml", "dictionary.txt"))))
+    def slugs(names: list[str]) -> dict[str, str]:
+        known = cache.names() if cache else {}
+        if cache and not known.keys() >= set(names):
+            known = {**known, **{name: person_slug(name) for name in names if name not in known}}
+            cache.save_names(known)
+        return unique_slugs(names, known)
+    return Corpus.build(config, articles, slugs, tuple(files.others))
 
 
 def build(site: Path, output: Path, progress: Progress | None = None, leave: bool = False) -> Report:
     """Build the site into `output`; `leave`: keep what it made in LEFT (for a process that ends)."""
+    with prefetch.helping(*prefetch.build_jobs(site, output)) as helper:
+        return helped(site, output, helper, progress, leave)
+
+
+def helped(site: Path, output: Path, helper: prefetch.Helper | None, progress: Progress | None = None,
+           leave: bool = False) -> Report:
+    """build(), given its helper (prefetch.build_jobs), or None to do without one."""
     report = Report()
     started = time.perf_counter()
     cache = site_cache(site)
-    with prefetch.helping(lambda: scan(site / "content"), lambda: _folder_times(cache, output),
-                          lambda: idf.kept_in(cache.folder)) as helper:
-        with search_analysis.no_gc():  # many lasting objects, no cycles: collections took most of reading
-            corpus = load(site, cache, lambda: helper.result(0) if helper else None)
-            # the corpus lives as long as the build: leave it out of every later collection (and out of the
-            # forked workers' copied pages, which a collection's visit would otherwise dirty). Frozen before
-            # the collector is enabled again: the first allocation after it would otherwise start a full
-            # collection over every object the reading made (a second at 100,000 articles)
-            gc.freeze()
-        _give_back()
-        try:
-            times = helper.result(1) if helper else None
-            if helper:
-                helper.result(2)  # 相关报道 then finds idf.sqlite made (a cold build made it meanwhile)
-            return _build(site, output, cache, corpus, report, started, progress, leave, times)
-        finally:
-            gc.unfreeze()
-
-
-def _folder_times(cache: Cache, output: Path) -> Folders:
-    """The times of the output folders the last build into `output` recorded, as they are now."""
-    return folder_times(output.resolve(), cache.manifest(output).folders)
+    with search_analysis.no_gc():  # many lasting objects, no cycles: collections took most of reading
+        corpus = load(site, cache, lambda: helper.result(0) if helper else None)
+        # the corpus lives as long as the build: leave it out of every later collection (and out of the
+        # forked workers' copied pages, which a collection's visit would otherwise dirty). Frozen before
+        # the collector is enabled again: the first allocation after it would otherwise start a full
+        # collection over every object the reading made (a second at 100,000 articles)
+        gc.freeze()
+    _give_back()
+    try:
+        times = helper.result(1) if helper else None
+        if helper:
+            helper.result(2)  # 相关报道 then finds idf.sqlite made (a cold build made it meanwhile)
+        return _build(site, output, cache, corpus, report, started, progress, leave, times)
+    finally:
+        gc.unfreeze()
 
 
 def _build(site: Path, output: Path, cache: Cache, corpus: Corpus, report: Report, started: float,
            progress: Progress | None, leave: bool, times: Folders | None) -> Report:
-    """`times`: _folder_times(), if the build's helper found them."""
+    """`times`: the output's folder times, if the build's helper found them (prefetch.build_jobs)."""
     site_key = cache.salt
     started = report.timed("read", started)
     segment.configure(site, [person.name for person in corpus.contributors])
@@ -298,10 +295,6 @@ def _give_back() -> None:
     shares them, and as the parent writes over them each is held twice."""
     with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
         ctypes.CDLL(None).malloc_trim(0)
-
-
-def _bytes(path: Path) -> bytes:
-    return path.read_bytes() if path.is_file() else b""
 
 
 # Forked workers inherit the build's state instead of receiving it pickled.

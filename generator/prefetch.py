@@ -21,6 +21,7 @@ import signal
 import struct
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from generator import segment
@@ -94,6 +95,30 @@ class Helper:
         except (OSError, EOFError, pickle.PickleError, ValueError):
             self.alive = self.cutting = False  # the build does without it from now on
             return None
+
+
+def build_jobs(site: Path, output: Path) -> list[Callable[[], object]]:
+    """A build's jobs, by number: content/ scanned (reader.scan), the times of the output folders the
+    last build into `output` recorded, as they are now (output.folder_times), and idf.sqlite made if
+    it is not current (idf.kept_in). Their modules are imported by the helper when it does them, so
+    a helper forked before the build imports its own (cli.py) is at work meanwhile."""
+    def content() -> object:
+        from generator.reader import scan
+
+        return scan(site / "content")
+
+    def folders() -> object:
+        from generator.cache import site_cache
+        from generator.output import folder_times
+
+        return folder_times(output.resolve(), site_cache(site).manifest(output).folders)
+
+    def weights() -> object:
+        from generator import idf
+        from generator.cache import site_cache
+
+        return idf.kept_in(site_cache(site).folder)
+    return [content, folders, weights]
 
 
 @contextmanager

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from generator.arrays import distinct
+
 MIN_SHARED = 2  # one shared keyword (重庆市, a reporter's name) is chance, not a related story
 MIN_SCORE = 0.02
 NEAR = 2e-9  # scores further apart than this never round (to 9 places) alike
@@ -60,7 +62,7 @@ class Table:
     def holding(self, word_ids: Iterable[int]) -> Ints:
         """The articles whose vector holds any of the words."""
         entries = np.flatnonzero(np.isin(self.words, np.fromiter(word_ids, dtype=np.int64)))
-        return np.unique(np.searchsorted(self.offsets, entries, side="right") - 1)
+        return distinct(np.searchsorted(self.offsets, entries, side="right") - 1)
 
     def counts(self) -> Ints:
         return np.bincount(self.words, minlength=len(self.vocabulary))

@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from generator import search_analysis, search_phrases, search_text, search_vector  # search_analysis imports this module
+from generator.arrays import distinct
 from generator.search_vector import Ints
 
 _BITS = 18  # every CJK code point is below 2**18 (search_text.CJK ends at U+3134F)
@@ -52,7 +53,7 @@ def phrase_keys(texts: Sequence[tuple[str, str]], words: Words,
     loose = np.zeros(len(marked), dtype=bool)  # a CJK triple that is not frequent starts here
     loose[cjk_at] = True
     loose[at] = False
-    characters = np.unique(np.concatenate([triples >> shift & (1 << _BITS) - 1 for shift in (0, _BITS, 2 * _BITS)]))
+    characters = distinct(np.concatenate([triples >> shift & (1 << _BITS) - 1 for shift in (0, _BITS, 2 * _BITS)]))
     bits = len(characters).bit_length()
     starts: Ints = at.astype(np.int32) if len(points) < search_vector.NARROW else at
     out: dict[str, search_analysis.KeyState] = {}
@@ -96,7 +97,7 @@ def _triple_codes(frequent: Collection[str]) -> Ints:
     """The CJK triples of `frequent` as sorted int64s: three code points of _BITS each."""
     codes = [ord(key[0]) << 2 * _BITS | ord(key[1]) << _BITS | ord(key[2])
              for key in frequent if search_phrases.is_triple(key)]
-    return np.unique(np.array(codes, dtype=np.int64))
+    return distinct(np.array(codes, dtype=np.int64))
 
 
 def _triples(points: npt.NDArray[np.uint32], at: Ints) -> Ints:

@@ -58,6 +58,27 @@ def test_an_edit_moves_the_other_bodies_of_its_month_along(site: Path) -> None:
         bodies(first)
 
 
+def test_articles_added_moved_and_removed_leave_every_month_file_exact(site: Path) -> None:
+    cached_load(site)
+    first, second, *_ = sorted(site.glob("content/2022/12/10/*.md"))
+    later = site / "content/2023/01/05" / first.name
+    later.parent.mkdir(parents=True)
+    text = first.read_text(encoding="utf-8").replace("2022-12-10", "2023-01-05")
+    later.write_text(text, encoding="utf-8")  # a second copy, in another month
+    second.unlink()
+    changed = cached_load(site)
+    assert bodies(changed) == bodies(pipeline.load(site))
+    months = site / ".cache/articles"
+    assert sorted(path.name for path in months.glob("*.pickle")) == ["2022-12.pickle", "2023-01.pickle"]
+    again = cached_load(site)  # every article from the month files, none parsed again
+    assert all(article.body._where is not None for article in again.articles)
+    assert bodies(again) == bodies(changed)
+    shutil.rmtree(site / "content/2023")  # the month emptied: its files go
+    assert str(later) not in bodies(cached_load(site))
+    left = sorted(path.name for path in months.glob("*"))
+    assert len(left) == 2 and left[1] == "2022-12.pickle" and left[0].startswith("2022-12-")
+
+
 def test_the_build_record_comes_back_as_it_was_written(site: Path) -> None:
     cache = Cache(site, "salt")
     record = cache.manifest(site / "public")

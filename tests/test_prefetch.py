@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import pytest
 
 from generator import idf, pipeline, prefetch, segment
 from generator.reader import scan
-from tests.conftest import article, write_site
+from tests.conftest import ROOT, article, write_site
 
 TEXTS = ["大足区页岩气开发持续推进，LNG项目建设进展顺利。", "记者张龙贵报道：COVID-19疫情防控常态化。", "大大大小小"]
 needs_rjieba = pytest.mark.skipif("rjieba" not in segment.available_engines(), reason="rjieba not installed")
@@ -129,6 +131,28 @@ def test_the_helper_makes_the_weights_table_for_the_edits_to_come(site: Path, tm
     monkeypatch.setattr(prefetch.Helper, "__init__", _fails)
     pipeline.build(site, tmp_path / "public")
     assert [int(pid) for pid in fillers.read_text().split()] == [os.getpid()]
+
+
+def test_the_command_line_forks_the_helper_before_it_imports_the_build(site: Path, tmp_path: Path) -> None:
+    """`build.py build` forks its helper first, so the helper scans content/ while the build's own
+    modules are imported; the site it builds is the one pipeline.build makes."""
+    spy = (
+        "import os, sys\n"
+        "fork, seen = os.fork, []\n"
+        "def noted():\n"
+        "    seen.append('generator.pipeline' in sys.modules)\n"
+        "    return fork()\n"
+        "os.fork = noted\n"
+        "from generator import cli\n"
+        f"code = cli.main(['build', '--site', {str(site)!r}, '--output', {str(tmp_path / 'cli')!r}])\n"
+        "print('pipeline imported at the first fork:', seen[0], file=sys.stderr)\n"
+        "sys.exit(code)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", spy], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "pipeline imported at the first fork: False" in done.stderr
+    pipeline.build(site, tmp_path / "library")
+    assert _files(tmp_path / "cli") == _files(tmp_path / "library")
 
 
 def _fails(self: prefetch.Helper, jobs: Sequence[Callable[[], object]], cutting: bool) -> None:
