@@ -102,26 +102,29 @@ def read_content(
     """
     content = site / "content"
     cached = cached or {}
-    articles: list[Article] = []
     problems: list[Problem] = []
-    entries: dict[str, tuple[Stamp, Article]] = {}
-    for label, stamp in (files or scan(content)).articles:
+    found = (files or scan(content)).articles
+    labels = [label for label, _ in found]
+    # an entry parsed by an earlier build from these very bytes is kept: the very entry, which
+    # cache.save_articles tells apart by identity. Looked at all at once: an edit keeps all but a few
+    entries: list[tuple[Stamp, Article] | None] = list(map(cached.get, labels))
+    stale = [n for n, (entry, (_, stamp)) in enumerate(zip(entries, found, strict=True))
+             if entry is None or entry[0] != stamp]
+    for number in stale:  # in path order, as their problems are reported
+        label, stamp = found[number]
+        entries[number] = None
         try:
             if isinstance(stamp, OSError):
                 raise stamp
-            hit = cached.get(label)
-            if hit and hit[0] == stamp:  # parsed by an earlier build from these very bytes
-                articles.append(hit[1])
-                entries[label] = hit  # the very entry: cache.save_articles tells it apart by identity
-                continue
             path = Path(label)
             result = read_article(path, path.read_bytes(), content, config, problems)
         except OSError as exc:
             problems.append(Problem(label, 1, f"cannot read: {exc.strerror}"))
             continue
         if isinstance(result, Article):
-            articles.append(result)
-            entries[label] = (stamp, result)
+            entries[number] = (stamp, result)
+    kept = {label: entry for label, entry in zip(labels, entries, strict=True) if entry is not None}
+    articles = [article for _, article in kept.values()]
     places = list(zip(map(attrgetter("date"), articles), map(attrgetter("slug"), articles), strict=True))
     if len(set(places)) < len(places):  # (looked at one by one only then)
         seen: dict[tuple[dt.date, str], Article] = {}
@@ -130,7 +133,7 @@ def read_content(
                 problems.append(Problem(article.source, 1, f"same URL as {seen[place].source}"))
             else:
                 seen[place] = article
-    return articles, problems, entries
+    return articles, problems, kept
 
 
 def read_article(

@@ -26,6 +26,7 @@ class SearchFiles(Mapping[str, str]):
         self._count = count
         self._open: dict[str, dict[str, str]] = {}  # folders split out of `_stored`, by folder
         self._made: dict[str, Stored] | None = None  # _joined(), once asked for (the record is not changed after)
+        self._digest: str | None = None
 
     @classmethod
     def of(cls, files: Iterable[tuple[str, str]]) -> SearchFiles:
@@ -80,11 +81,13 @@ class SearchFiles(Mapping[str, str]):
     @property
     def digest(self) -> str:
         """A digest of every file's URL and key: the same files give the same digest, however recorded."""
-        folders = self._joined()
-        digest = hashlib.sha1()
-        for folder in sorted(folders):
-            digest.update(f"{folder}\0{folders[folder][2]}\n".encode())
-        return digest.hexdigest()
+        if self._digest is None:  # asked for four times by an edit
+            folders = self._joined()
+            digest = hashlib.sha1()
+            for folder in sorted(folders):
+                digest.update(f"{folder}\0{folders[folder][2]}\n".encode())
+            self._digest = digest.hexdigest()
+        return self._digest
 
     def _joined(self) -> dict[str, Stored]:
         """Every folder as stored, the opened ones joined again (in name order) and emptied ones left out."""
