@@ -172,7 +172,16 @@ class Cache:
         return stored
 
     def save_manifest(self, output: Path, manifest: Manifest) -> None:
+        self._write(self._manifest_name(output, "folders"), "\0".join(manifest.folders))
         self._write(self._manifest_name(output), manifest)
+
+    def folder_names(self, output: Path) -> list[str]:
+        """The output folders the last build into `output` recorded (Manifest.folders), kept apart so
+        that the build's helper reads them without the whole record (some 50 MB at 100,000 articles).
+        Any list will do where this one is missing or of another build: folder_times() reads the times
+        of the folders it is given, and a recorded folder it does not give is looked into again."""
+        stored = self._read(self._manifest_name(output, "folders"))
+        return stored.split("\0") if isinstance(stored, str) and stored else []
 
     def search_files(self, output: Path, digest: str) -> SearchFiles | None:
         """The record of the search index's files of the last build into `output`, if it is the one

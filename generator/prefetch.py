@@ -111,7 +111,7 @@ def build_jobs(site: Path, output: Path) -> list[Callable[[], object]]:
         from generator.cache import site_cache
         from generator.output import folder_times
 
-        return folder_times(output.resolve(), site_cache(site).manifest(output).folders)
+        return folder_times(output.resolve(), site_cache(site).folder_names(output))
 
     def weights() -> object:
         from generator import idf

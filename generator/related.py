@@ -174,8 +174,11 @@ def related_changes(corpus: Corpus, folder: Path, since: str = "") -> tuple[Rela
         row_of = {url: number for number, url in enumerate(old_urls)}
         before = np.array([row_of.get(url, -1) for url in urls], dtype=np.int64)
     # the articles cut again: new, edited, or holding a word the dictionary changed
-    changed_new = [number for number, (row, digest) in enumerate(zip(before.tolist(), digests, strict=True))
-                   if row < 0 or old_digests[row] != digest or (differ and _holds(corpus.articles[number], differ))]
+    if same_order and not differ:  # an edit: those whose digest changed, found at once
+        changed_new = depends.changed(digests, old_digests)
+    else:
+        changed_new = [number for number, (row, digest) in enumerate(zip(before.tolist(), digests, strict=True))
+                       if row < 0 or old_digests[row] != digest or (differ and _holds(corpus.articles[number], differ))]
     rows = before.copy()
     rows[changed_new] = -1
     cut = [corpus.articles[number] for number in changed_new]

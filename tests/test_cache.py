@@ -91,3 +91,17 @@ def test_the_build_record_comes_back_as_it_was_written(site: Path) -> None:
     empty = Manifest(output=str((site / "public").resolve()))
     cache.save_manifest(site / "public", empty)
     assert cache.manifest(site / "public") == empty
+
+
+def test_the_helper_reads_the_folder_list_alone_and_any_list_gives_the_same_site(site: Path) -> None:
+    cache = pipeline.site_cache(site)
+    output = site / "public"
+    assert cache.folder_names(output) == list(cache.manifest(output).folders) != []
+    files = {path: path.read_bytes() for path in output.rglob("*") if path.is_file()}
+    folders = next((site / ".cache").glob("folders-*.pickle"))
+    folders.write_bytes(b"not a pickle")  # another build's, or damaged: every folder is looked into
+    removed = sorted(output.glob("*/**/index.html"))[0]
+    removed.unlink()  # by hand: the folder's time moves, and the build finds the file missing
+    pipeline.build(site, output)
+    assert {path: path.read_bytes() for path in output.rglob("*") if path.is_file()} == files
+    assert cache.folder_names(output) == list(cache.manifest(output).folders)
