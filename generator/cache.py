@@ -179,7 +179,7 @@ class Cache:
         """The output folders the last build into `output` recorded (Manifest.folders), kept apart so
         that the build's helper reads them without the whole record (some 50 MB at 100,000 articles).
         Any list will do where this one is missing or of another build: folder_times() reads the times
-        of the folders it is given, and a recorded folder it does not give is looked into again."""
+        of the folders it is given, and the build reads those of the recorded folders it lacks."""
         stored = self._read(self._manifest_name(output, "folders"))
         return stored.split("\0") if isinstance(stored, str) and stored else []
 

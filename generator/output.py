@@ -168,8 +168,11 @@ def staged(output: Path, previous: dict[str, str], folders: Folders | None = Non
 
 def moved_folders(output: Path, folders: Folders, times: Folders | None = None) -> set[str]:
     """The folders whose modification time is not the one recorded (or that are gone); `times`:
-    folder_times(output, folders), if read already."""
+    folder_times() of them, if read already (of those it lacks, the times are read here)."""
     now = folder_times(output, folders) if times is None else times
+    unread = [folder for folder in folders if folder not in now]  # gone, or not in the list read
+    if unread and times is not None:
+        now = {**now, **folder_times(output, unread)}
     return {folder for folder, mtime in folders.items() if now.get(folder) != mtime}
 
 
