@@ -103,6 +103,9 @@ def helped(site: Path, output: Path, helper: prefetch.Helper | None, progress: P
         # collection over every object the reading made (a second at 100,000 articles)
         gc.freeze()
     _give_back()
+    segment.configure(site, [person.name for person in corpus.contributors])
+    if helper:
+        helper.prepare(segment.current().dictionary)  # its engine made while this one goes on
     try:
         times = helper.result(1) if helper else None
         if helper:
@@ -117,7 +120,6 @@ def _build(site: Path, output: Path, cache: Cache, corpus: Corpus, report: Repor
     """`times`: the output's folder times, if the build's helper found them (prefetch.build_jobs)."""
     site_key = cache.salt
     started = report.timed("read", started)
-    segment.configure(site, [person.name for person in corpus.contributors])
     compiled = compiled_folder(cache.folder, site_key)
     templates = template_keys(environment(site, compiled), compiled)
     manifest = cache.manifest(output)

@@ -27,6 +27,7 @@ from typing import Any
 from generator import segment
 
 ASKED = 200  # texts cut by the helper, after which the build makes its own engine
+PREPARED = 32768  # bytes of Helper.prepare's message at most: a pipe holds 65,536 unread
 _SIZE = struct.Struct("<Q")
 
 
@@ -71,6 +72,19 @@ class Helper:
         self.asked += 1
         words = self._ask((dictionary, text))
         return words if isinstance(words, list) else None
+
+    def prepare(self, dictionary: segment.UserDictionary) -> None:
+        """Have the helper make the engine of `dictionary` now, while the build does other work, so
+        that the first text it sends is cut at once. Not waited for; skipped where the message might
+        not fit in the pipe (the helper reads it only once its jobs are done)."""
+        if not self.cutting or os.getpid() != self.owner or not self.alive:
+            return
+        data = pickle.dumps((dictionary, None), protocol=pickle.HIGHEST_PROTOCOL)
+        if len(data) + _SIZE.size <= PREPARED:
+            try:
+                os.write(self._down, _SIZE.pack(len(data)) + data)  # all of it: the pipe has room
+            except OSError:
+                self.alive = self.cutting = False
 
     def close(self) -> None:
         """Stop the helper (it holds nothing that needs finishing) and collect its exit."""
@@ -160,7 +174,8 @@ def _serve(jobs: Sequence[Callable[[], object]], cutting: bool, up: int, down: i
         fingerprint = dictionary.fingerprint
         if fingerprint not in engines:
             engines[fingerprint] = segment.make_engine(dictionary, "rjieba", ask=False)
-        _send(up, engines[fingerprint].cut(text))
+        if text is not None:  # None: Helper.prepare, which waits for no answer
+            _send(up, engines[fingerprint].cut(text))
 
 
 def _send(descriptor: int, message: object) -> None:

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -55,6 +56,23 @@ def test_texts_cut_by_the_helper_are_the_engines_own_words(site: Path) -> None:
         assert helper.asked == len(TEXTS)  # every one cut by the helper
         assert engine.own is None  # and no engine of its own made
     assert "页岩气" in engine.cut(TEXTS[0]) and engine.own is not None  # the helper gone: by itself
+
+
+@needs_rjieba
+def test_an_engine_prepared_ahead_cuts_as_the_engines_own(site: Path) -> None:
+    """Helper.prepare sends the dictionary ahead and waits for nothing; the texts then sent are cut
+    as ever. One too large for the pipe is not sent (the helper reads it only after its jobs)."""
+    dictionary = segment.UserDictionary.of([("张龙贵", 500), ("页岩气", 500)])
+    huge = segment.UserDictionary.of([(f"词{n:05d}", 3) for n in range(8000)])
+    own = segment.make_engine(dictionary, "rjieba", ask=False)
+    with prefetch.helping(lambda: scan(site / "content"), lambda: time.sleep(3)) as helper:
+        assert helper is not None
+        started = time.perf_counter()
+        helper.prepare(huge)  # skipped: it would wait for the sleeping helper
+        helper.prepare(dictionary)
+        assert time.perf_counter() - started < 2.5  # not blocked until the job is done
+        assert [helper.cut(dictionary, text) for text in TEXTS] == [own.cut(text) for text in TEXTS]
+        assert helper.cut(huge, TEXTS[0]) == segment.make_engine(huge, "rjieba", ask=False).cut(TEXTS[0])
 
 
 @needs_rjieba
