@@ -103,10 +103,10 @@ def helped(site: Path, output: Path, helper: prefetch.Helper | None, progress: P
         # collection over every object the reading made (a second at 100,000 articles)
         gc.freeze()
     _give_back()
-    segment.configure(site, [person.name for person in corpus.contributors])
-    if helper:
-        helper.prepare(segment.current().dictionary)  # its engine made while this one goes on
     try:
+        segment.configure(site, [person.name for person in corpus.contributors])
+        if helper:
+            helper.prepare(segment.current().dictionary)  # its engine made while this one goes on
         times = helper.result(1) if helper else None
         if helper:
             helper.result(2)  # 相关报道 then finds idf.sqlite made (a cold build made it meanwhile)

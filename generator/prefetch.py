@@ -79,10 +79,10 @@ class Helper:
         not fit in the pipe (the helper reads it only once its jobs are done)."""
         if not self.cutting or os.getpid() != self.owner or not self.alive:
             return
-        data = pickle.dumps((dictionary, None), protocol=pickle.HIGHEST_PROTOCOL)
-        if len(data) + _SIZE.size <= PREPARED:
+        framed = _framed((dictionary, None))
+        if len(framed) <= PREPARED:
             try:
-                os.write(self._down, _SIZE.pack(len(data)) + data)  # all of it: the pipe has room
+                _write(self._down, framed)  # at once: the pipe has room for it
             except OSError:
                 self.alive = self.cutting = False
 
@@ -179,8 +179,16 @@ def _serve(jobs: Sequence[Callable[[], object]], cutting: bool, up: int, down: i
 
 
 def _send(descriptor: int, message: object) -> None:
+    _write(descriptor, _framed(message))
+
+
+def _framed(message: object) -> bytes:
     data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    view = memoryview(_SIZE.pack(len(data)) + data)
+    return _SIZE.pack(len(data)) + data
+
+
+def _write(descriptor: int, data: bytes) -> None:
+    view = memoryview(data)
     while view:
         view = view[os.write(descriptor, view):]
 
