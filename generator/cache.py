@@ -94,15 +94,14 @@ class Cache:
 
     def save_articles(self, articles: dict[str, tuple[Stamp, Article]],
                       previous: dict[str, tuple[Stamp, Article]]) -> None:
-        """Rewrite the month files holding an entry that differs from `previous` (what articles()
-        returned); remove emptied ones. An edit looks at the entries of its own month only."""
+        """Rewrite the month files holding an entry that differs from `previous`, which is what this
+        cache's articles() returned; remove emptied ones. An edit looks at the entries of its own
+        month only."""
         # (an unchanged entry is the very one read from the cache: reader.read_content)
         fresh = [path for path, entry in articles.items() if previous.get(path) is not entry]
         removed = previous.keys() - articles.keys()
         if not fresh and not removed:
             return
-        if previous and not self._months:  # not this cache's articles(): grouped here
-            self._months = _by_month(previous)
         # an entry's month follows from its path (content/YYYY/MM/DD/...), so a month's entries are
         # its old ones still there, and the fresh ones of that month
         months: dict[str, dict[str, tuple[Stamp, Article]]] = {_month(previous[path]): {} for path in removed}
@@ -255,13 +254,6 @@ def _month(entry: tuple[Stamp, Article]) -> str:
     """The name of the month file that holds an entry: YYYY-MM of its issue date."""
     date = entry[1].date
     return f"{date.year:04d}-{date.month:02d}"
-
-
-def _by_month(entries: dict[str, tuple[Stamp, Article]]) -> dict[str, dict[str, tuple[Stamp, Article]]]:
-    months: dict[str, dict[str, tuple[Stamp, Article]]] = {}
-    for path, entry in entries.items():
-        months.setdefault(_month(entry), {})[path] = entry
-    return months
 
 
 def _holds(token: bytes, path: object, expected: str) -> bool:

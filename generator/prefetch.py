@@ -15,6 +15,7 @@ forked worker never uses its parent's helper.
 
 from __future__ import annotations
 
+import functools
 import os
 import pickle
 import signal
@@ -22,9 +23,12 @@ import struct
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator import segment
+
+if TYPE_CHECKING:
+    from generator.cache import Cache
 
 ASKED = 200  # texts cut by the helper, after which the build makes its own engine
 PREPARED = 32768  # bytes of Helper.prepare's message at most: a pipe holds 65,536 unread
@@ -121,17 +125,21 @@ def build_jobs(site: Path, output: Path) -> list[Callable[[], object]]:
 
         return scan(site / "content")
 
-    def folders() -> object:
+    @functools.cache
+    def cache() -> Cache:
         from generator.cache import site_cache
+
+        return site_cache(site)
+
+    def folders() -> object:
         from generator.output import folder_times
 
-        return folder_times(output.resolve(), site_cache(site).folder_names(output))
+        return folder_times(output.resolve(), cache().folder_names(output))
 
     def weights() -> object:
         from generator import idf
-        from generator.cache import site_cache
 
-        return idf.kept_in(site_cache(site).folder)
+        return idf.kept_in(cache().folder)
     return [content, folders, weights]
 
 

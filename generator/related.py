@@ -163,7 +163,9 @@ def related_changes(corpus: Corpus, folder: Path, since: str = "") -> tuple[Rela
     # the files the last result's URLs were made from, by this code (its URL scheme)
     same_code = old is not None and stored.get("code") == code_version()
     old_sources = _split(stored.get("sources", "")) if same_code else []
-    urls = _urls_again(corpus, old_sources, old_urls, old_digests)
+    # the same files in the same order: where their digests differ (an edit), found once
+    edits = depends.changed(digests, old_digests) if same_code and corpus.sources == old_sources else None
+    urls = _urls_again(corpus, old_urls, edits)
     if old is not None and not differ and urls == old_urls and digests == old_digests:  # the last result stands
         name = stored.get("name", "")
         return _articles(corpus, urls, stored["result"]), set() if name and name == since else None, name
@@ -175,7 +177,7 @@ def related_changes(corpus: Corpus, folder: Path, since: str = "") -> tuple[Rela
         before = np.array([row_of.get(url, -1) for url in urls], dtype=np.int64)
     # the articles cut again: new, edited, or holding a word the dictionary changed
     if same_order and not differ:  # an edit: those whose digest changed, found at once
-        changed_new = depends.changed(digests, old_digests)
+        changed_new = edits if edits is not None else depends.changed(digests, old_digests)
     else:
         changed_new = [number for number, (row, digest) in enumerate(zip(before.tolist(), digests, strict=True))
                        if row < 0 or old_digests[row] != digest or (differ and _holds(corpus.articles[number], differ))]
@@ -220,14 +222,15 @@ def related_changes(corpus: Corpus, folder: Path, since: str = "") -> tuple[Rela
 _MARK = "\ufdd2"  # a noncharacter: in no slug
 
 
-def _urls_again(corpus: Corpus, sources: list[str], urls: list[str], digests: list[str]) -> list[str]:
-    """_urls(corpus.articles), given the sources, URLs and digests of the last result (made by this
-    code): an article's URL follows from its file, so where the files are the same ones in the same
-    order, only the changed files' URLs are made (at 100,000 articles, a tenth of a second an edit)."""
-    if corpus.sources != sources:
+def _urls_again(corpus: Corpus, urls: list[str], edits: list[int] | None) -> list[str]:
+    """_urls(corpus.articles), given the URLs of the last result and `edits`, the places of the files
+    changed since it, when they are the same files in the same order (None: not known). An
+    article's URL follows from its file, so only the changed files' URLs are made (at 100,000
+    articles, a tenth of a second an edit)."""
+    if edits is None:
         return _urls(corpus.articles)
     again = list(urls)
-    for number in depends.changed(corpus.digests, digests):
+    for number in edits:
         again[number] = Urls.article(corpus.articles[number])
     return again
 
