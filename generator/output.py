@@ -119,6 +119,19 @@ class Staging:
             if not (self.fresh(relative, "stamp:" + ":".join(map(str, stamp))) and self.incremental):
                 self.put(relative, (source / relative).read_bytes())
 
+    def changes(self) -> tuple[set[str], set[str], int]:
+        """The files put so far, those to remove and the count kept aside: what a forked child that
+        shares this staging folder has done to them, as absorb() takes it."""
+        return set(self._put), set(self.gone), self.aside
+
+    def absorb(self, put: set[str], gone: set[str], aside: int) -> None:
+        """Take in the files a forked child put in this staging folder, the files it found gone, the
+        count it kept aside (changes())."""
+        self.written += len(put - self._put)
+        self._put |= put
+        self.gone |= gone
+        self.aside += aside
+
     @property
     def reused(self) -> int:
         return len(self.keys) + self.aside - self.written

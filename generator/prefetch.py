@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import os
 import pickle
+import select
 import signal
 import struct
 from collections.abc import Callable, Iterator, Sequence
@@ -59,6 +60,8 @@ class Helper:
         self.alive = True
         self._jobs = len(jobs)
         self._results: list[object] = []
+        self._started = False  # work (start()) asked for, its result not read yet
+        self._done: object = None  # its result, read
 
     def result(self, number: int) -> Any:
         """What job `number` returned; None if the helper failed to do it (do it yourself)."""
@@ -73,6 +76,7 @@ class Helper:
             return None
         if self._jobs:
             self.result(self._jobs - 1)
+        self._collect()  # the answer comes after the work's result
         self.asked += 1
         words = self._ask((dictionary, text))
         return words if isinstance(words, list) else None
@@ -89,6 +93,33 @@ class Helper:
                 _write(self._down, framed)  # at once: the pipe has room for it
             except OSError:
                 self.alive = self.cutting = False
+
+    def start(self, dictionary: segment.UserDictionary, work: Callable[..., object], *args: object) -> bool:
+        """Have the helper do `work(*args)` (a function of a module, pickled by name, as are its
+        arguments) with the build's segmenter, of `dictionary` (segment.adopt), while the build goes on;
+        finish() returns what it returned. False if the helper cannot: the build does the work."""
+        if not self.cutting or os.getpid() != self.owner or not self.alive or self._started:
+            return False
+        if self._jobs:
+            self.result(self._jobs - 1)
+        try:
+            _send(self._down, (dictionary, (work, args)))
+        except (OSError, pickle.PickleError, TypeError, AttributeError):
+            self.alive = self.cutting = False  # (a message cut short leaves the pipe unusable)
+            return False
+        self._started = True
+        return True
+
+    def finish(self) -> Any:
+        """What the work given to start() returned; None if it failed or none was given."""
+        self._collect()
+        done, self._done = self._done, None
+        return done[1] if isinstance(done, tuple) and done[0] else None
+
+    def _collect(self) -> None:
+        if self._started:
+            self._started = False
+            self._done = self._ask(None)
 
     def close(self) -> None:
         """Stop the helper (it holds nothing that needs finishing) and collect its exit."""
@@ -117,7 +148,7 @@ class Helper:
 
 def build_jobs(site: Path, output: Path) -> list[Callable[[], object]]:
     """A build's jobs, by number: content/ scanned (reader.scan), the times of the output folders the
-    last build into `output` recorded, as they are now (output.folder_times), and idf.sqlite made if
+    last build into `output` recorded, as they are now (output.folder_times), idf.sqlite made if
     it is not current (idf.kept_in). Their modules are imported by the helper when it does them, so
     a helper forked before the build imports its own (cli.py) is at work meanwhile."""
     def content() -> object:
@@ -174,6 +205,9 @@ def _serve(jobs: Sequence[Callable[[], object]], cutting: bool, up: int, down: i
         return
     engines: dict[str, segment.Engine] = {}
     import rjieba  # noqa: F401  makes jieba's dictionary, before the build asks (segment._rjieba_tokenizer)
+
+    if not select.select([down], [], [], 0)[0]:  # nothing asked yet: the build is still reading
+        from generator import search_patch  # noqa: F401  for an edit's search stage (Helper.start)
     while True:
         try:
             dictionary, text = _receive(down)
@@ -182,7 +216,15 @@ def _serve(jobs: Sequence[Callable[[], object]], cutting: bool, up: int, down: i
         fingerprint = dictionary.fingerprint
         if fingerprint not in engines:
             engines[fingerprint] = segment.make_engine(dictionary, "rjieba", ask=False)
-        if text is not None:  # None: Helper.prepare, which waits for no answer
+        if isinstance(text, tuple):  # Helper.start
+            work, args = text
+            segment.adopt(dictionary, engines[fingerprint], "rjieba")
+            try:
+                done = (True, work(*args))
+            except Exception:  # the build meets the same error, and reports it, when it does the work itself
+                done = (False, None)
+            _send(up, done)
+        elif text is not None:  # None: Helper.prepare, which waits for no answer
             _send(up, engines[fingerprint].cut(text))
 
 

@@ -118,6 +118,13 @@ def _weights_for(count: int, folder: Path) -> Iterator[None]:
         lookup.close()
 
 
+def precut(articles: Iterable[Article]) -> None:
+    """Cut now, into the token cache, the texts related_changes would cut for these articles (an
+    edit's): the build's helper, which cuts them, is then free for other work (pipeline.py)."""
+    for article in articles:
+        segment.words(_text(article))
+
+
 def article_keywords(article: Article) -> Keywords:
     return keywords(_text(article))
 

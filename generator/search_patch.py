@@ -41,15 +41,17 @@ import os
 import pickle
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
-from itertools import accumulate
+from itertools import accumulate, chain
 from operator import attrgetter
 from pathlib import Path
+from typing import overload
 
 from generator import search_analysis, search_index, search_phrases, segment
 from generator.cache import key as make_key
+from generator.cache import text_key
 from generator.corpus import Article, Corpus
 from generator.output import Staging
 from generator.search_files import SearchFiles
@@ -138,6 +140,100 @@ def describe(corpus: Corpus) -> Docs:
     return corpus.digests, list(map(attrgetter("slug"), corpus.articles)), dates
 
 
+@dataclass(frozen=True)
+class Subject:
+    """What a patch is made from: each document's part (describe), the articles by id (only those
+    the patch reads need be there: Known), and the index's description and people."""
+
+    docs: Docs
+    articles: Sequence[Article]
+    meta: dict[str, object]  # search_index._meta, its buckets left to the patch
+    people: list[list[object]]
+
+    @classmethod
+    def of(cls, corpus: Corpus, docs: Docs | None = None, articles: Sequence[Article] | None = None) -> Subject:
+        """The corpus's, with only `articles` (Known) if given."""
+        return cls(describe(corpus) if docs is None else docs,
+                   document_order(corpus) if articles is None else articles,
+                   search_index._meta(corpus, 0), search_index._people(corpus))
+
+
+class Known(Sequence[Article]):
+    """Some of the documents' articles, by id, of `count`: the patch of an edit reads those edited
+    only. Reading another raises Mismatch: a patch that needs every article (a dictionary word
+    changed, a 繁→简 character gone) is made where they all are."""
+
+    def __init__(self, count: int, articles: dict[int, Article]) -> None:
+        self.size = count
+        self.articles = articles
+
+    def __len__(self) -> int:
+        return self.size
+
+    @overload
+    def __getitem__(self, index: int) -> Article: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Article]: ...
+
+    def __getitem__(self, index: int | slice) -> Article | Sequence[Article]:
+        if isinstance(index, int) and index in self.articles:
+            return self.articles[index]
+        if isinstance(index, int) and not 0 <= index < self.size:
+            raise IndexError(index)
+        raise Mismatch(f"document {index} is not known here")
+
+
+def inputs_key(site_key: str, docs: Docs, people: list[tuple[str, str]]) -> str:
+    """What the index is made from: the site, the dictionary, each document's part and the byline
+    names' slugs. Hashed as one string (text_key): the repr of 100,000 tuples cost a tenth of a
+    second of every build."""
+    return make_key(site_key, segment.current().dictionary.fingerprint, text_key(chain.from_iterable(docs)), people)
+
+
+@dataclass(frozen=True)
+class Job:
+    """An edit's search stage as the build's helper does it, beside 相关报道 and the pages
+    (prefetch.Helper.start, by_helper): the record of the last build's index is read, the index
+    found unchanged or patched into the staging folder, the state and record saved."""
+
+    subject: Subject
+    people: list[tuple[str, str]]  # (name, slug) of every byline name
+    site: Path
+    site_key: str
+    root: Path  # the staging folder (output.Staging.root)
+    output: Path  # resolved
+    searched: str  # the digest of the last index's record (Manifest.searched_digest)
+
+
+Done = tuple[str, "str | None", set[str], set[str], int]
+
+
+def by_helper(job: Job) -> Done | None:
+    """What the build's staging is to take in (Staging.absorb: files put, files gone, files kept
+    aside), with what the index is made from and the digest of its record, saved (None: unchanged);
+    None when the index cannot be patched here (the build then makes its search stage itself)."""
+    from generator.cache import Cache  # (the helper's own import: the build has it already)
+
+    cache = Cache(job.site, job.site_key)
+    record = cache.search_files(job.output, job.searched)
+    if record is None:
+        return None
+    inputs = inputs_key(job.site_key, job.subject.docs, job.people)
+    if cache.search_key() == inputs:
+        return inputs, None, set(), set(), len(record)
+    staging = Staging(job.root, {})
+    try:
+        patched = in_place(job.subject, staging, job.output, cache.folder, job.site_key, record)
+    finally:
+        staging.writer.close()
+    if patched is None:
+        return None
+    cache.save_search_files(job.output, patched)
+    put, gone, aside = staging.changes()
+    return inputs, patched.digest, put, gone, aside
+
+
 def update(corpus: Corpus, staging: Staging, output: Path, folder: Path, site_key: str,
            previous: SearchFiles | None, docs: Docs | None = None) -> SearchFiles:
     """Write search/data/ into the staging folder: patched when that is exact, else whole.
@@ -147,29 +243,41 @@ def update(corpus: Corpus, staging: Staging, output: Path, folder: Path, site_ke
     (Staging.aside, Staging.gone); a whole index is keyed in the staging as any other stage's files
     are. `docs`: describe(corpus), when the caller has it. Returns the record of
     the index's files."""
-    wanted = setting(site_key)
     damaged: set[str] = set()
     docs = describe(corpus) if docs is None else docs
-    with search_analysis.no_gc():  # a full collection over the build's objects costs more than this
-        patched = patch(corpus, staging, output, load(folder), wanted, previous, damaged, docs) if previous else None
+    patched = in_place(Subject.of(corpus, docs), staging, output, folder, site_key, previous, damaged)
     if patched is not None:
-        state, record = patched
-    else:
-        # every file the output has under search/data/ is the staging's to keep or remove: when the
-        # record is not known, as one whose key is not known (so written again if the index has it)
-        if previous is not None:
-            staging.previous.update(previous.items())
-        elif staging.incremental:
-            staging.previous.update((url, "") for url in _listed(output))
-        staging.previous.update((url, "") for url in damaged)  # not what the record says
-        stats = search_index.write(corpus, staging)
-        record = SearchFiles.of((url, k) for url, k in staging.keys.items() if url.startswith(DATA))
-        articles = document_order(corpus)
-        state = State(wanted, segment.current().dictionary.words, docs,
-                      [filter_line(a) for a in articles], record.digest, stats.light, stats.buckets,
-                      frozenset(stats.vocabulary & targets()), stats.least, stats.frequent)
-    save(folder, state)
+        return patched
+    # every file the output has under search/data/ is the staging's to keep or remove: when the
+    # record is not known, as one whose key is not known (so written again if the index has it)
+    if previous is not None:
+        staging.previous.update(previous.items())
+    elif staging.incremental:
+        staging.previous.update((url, "") for url in _listed(output))
+    staging.previous.update((url, "") for url in damaged)  # not what the record says
+    stats = search_index.write(corpus, staging)
+    record = SearchFiles.of((url, k) for url, k in staging.keys.items() if url.startswith(DATA))
+    articles = document_order(corpus)
+    save(folder, State(setting(site_key), segment.current().dictionary.words, docs,
+                       [filter_line(a) for a in articles], record.digest, stats.light, stats.buckets,
+                       frozenset(stats.vocabulary & targets()), stats.least, stats.frequent))
     return record
+
+
+def in_place(subject: Subject, staging: Staging, output: Path, folder: Path, site_key: str,
+             previous: SearchFiles | None, damaged: set[str] | None = None) -> SearchFiles | None:
+    """update()'s patch alone: the record of the patched index's files, or None if a patch is not
+    exact, and then nothing is written (the files found not to be what `previous` says are put in
+    `damaged`)."""
+    if previous is None:
+        return None
+    with search_analysis.no_gc():  # a full collection over the build's objects costs more than this
+        patched = patch(subject, staging, output, load(folder), setting(site_key), previous,
+                        set() if damaged is None else damaged)
+    if patched is None:
+        return None
+    save(folder, patched[0])
+    return patched[1]
 
 
 def _listed(output: Path) -> Iterator[str]:
@@ -195,14 +303,13 @@ def save(folder: Path, state: State) -> None:
     os.replace(temp, folder / STATE)
 
 
-def patch(corpus: Corpus, staging: Staging, output: Path, state: State | None, wanted: str,
-          previous: SearchFiles, damaged: set[str], docs: Docs,
-          ) -> tuple[State, SearchFiles] | None:
+def patch(subject: Subject, staging: Staging, output: Path, state: State | None, wanted: str,
+          previous: SearchFiles, damaged: set[str]) -> tuple[State, SearchFiles] | None:
     """The index patched for the documents that changed in place, and the record of its files; None
     if that is not exact (with the files found not to be what `previous` says put in `damaged`)."""
     if state is None or state.setting != wanted or previous.digest != state.files:
         return None  # (another digest: the output is not what the state describes)
-    articles = document_order(corpus)
+    docs, articles = subject.docs, subject.articles
     count, old_count = len(docs[0]), len(state.docs[0])
     if search_phrases.least(count) != state.least:
         return None  # another set of frequent triples: other documents' phrase keys change
@@ -230,15 +337,15 @@ def patch(corpus: Corpus, staging: Staging, output: Path, state: State | None, w
             filters[doc] = filter_line(articles[doc])
     reader = Reader(output, previous)
     try:
-        files, dropped, light, vocabulary = _patched(corpus, articles, edited, state, reader, holds)
+        files, dropped, light, vocabulary = _patched(articles, edited, state, reader, holds)
     except Mismatch:
         damaged.update(reader.damaged)  # not what the record says: the whole index must write it again
         return None
     buckets = _buckets(light)
     if buckets != state.buckets:
         return None
-    files["meta.js"] = script("meta", search_index._meta(corpus, buckets))
-    files["people.js"] = script("people", search_index._people(corpus))
+    files["meta.js"] = script("meta", {**subject.meta, "buckets": buckets})
+    files["people.js"] = script("people", subject.people)
     if vocabulary != state.vocabulary:
         for shard, table in search_index._t2s_shards(set(vocabulary)).items():
             files[f"s/{shard}.js"] = script(f"s/{shard}", table)
@@ -280,7 +387,7 @@ def _cutting(dictionary: segment.UserDictionary) -> Callable[[str], list[str]]:
     return cut
 
 
-def _patched(corpus: Corpus, articles: list[Article], edited: list[int], state: State,
+def _patched(articles: Sequence[Article], edited: list[int], state: State,
              reader: Reader, holds: Callable[[str, str], bool] | None
              ) -> tuple[dict[str, bytes], set[str], int, frozenset[str]]:
     """The files that change (by name under search/data/), the urls that go, the new light total
@@ -403,7 +510,7 @@ def _patch_key(key: str, edits: list[Edit], bucket: int, reader: Reader, files: 
     return change
 
 
-def _vocabulary(before: frozenset[str], old: set[str], new: set[str], articles: list[Article],
+def _vocabulary(before: frozenset[str], old: set[str], new: set[str], articles: Sequence[Article],
                 edited: set[int]) -> frozenset[str]:
     """The 繁→简 vocabulary after the edit: a character the edited texts lost stays if any other
     document holds it (in either script)."""

@@ -409,6 +409,15 @@ def configure(site: Path, names: Iterable[str] = (), engine: str = "auto") -> Se
     return _current
 
 
+def adopt(dictionary: UserDictionary, engine: Engine, name: str) -> Segmenter:
+    """Segment with `dictionary` through `engine` (named `name`), made already: the build's helper
+    does work for the build with the build's segmenter (prefetch.py). No token cache."""
+    global _current
+    _current.close()
+    _current = Segmenter(dictionary, name, None, _engine=engine)
+    return _current
+
+
 def reset() -> None:
     """Back to plain jieba: no site words, no cache."""
     global _current

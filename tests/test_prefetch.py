@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import idf, pipeline, prefetch, segment
+from generator import idf, pipeline, prefetch, search_patch, segment
 from generator.reader import scan
+from generator.search_postings import Mismatch
 from tests.conftest import ROOT, article, write_site
 
 TEXTS = ["大足区页岩气开发持续推进，LNG项目建设进展顺利。", "记者张龙贵报道：COVID-19疫情防控常态化。", "大大大小小"]
@@ -171,6 +172,80 @@ def test_the_command_line_forks_the_helper_before_it_imports_the_build(site: Pat
     assert "pipeline imported at the first fork: False" in done.stderr
     pipeline.build(site, tmp_path / "library")
     assert _files(tmp_path / "cli") == _files(tmp_path / "library")
+
+
+@needs_rjieba
+def test_work_given_to_the_helper_comes_back_after_the_texts_asked_meanwhile(site: Path) -> None:
+    """Helper.start: the helper does the work while the build goes on; a text the build asks to be cut
+    meanwhile waits for it, and finish() still returns the work's result. Work that fails returns
+    None (the build then does it itself)."""
+    dictionary = segment.UserDictionary.of([("张龙贵", 500)])
+    with prefetch.helping(lambda: scan(site / "content")) as helper:
+        assert helper is not None
+        engine = segment.make_engine(dictionary, "rjieba")
+        assert helper.start(dictionary, os.getpid)
+        assert not helper.start(dictionary, os.getpid)  # one at a time
+        assert engine.cut(TEXTS[1]) == segment.make_engine(dictionary, "rjieba", ask=False).cut(TEXTS[1])
+        assert helper.finish() == helper.pid
+        assert helper.finish() is None  # nothing more given
+        assert helper.start(dictionary, os.stat, str(site / "missing"))
+        assert helper.finish() is None
+        assert helper.asked == 1 and helper.alive
+
+
+def _in_place_noted(monkeypatch: pytest.MonkeyPatch, notes: Path) -> None:
+    """search_patch.in_place, noting the process it ran in and whether it patched."""
+    in_place = search_patch.in_place
+
+    def noted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        record = in_place(*args, **kwargs)
+        with notes.open("a") as handle:
+            handle.write(f"{os.getpid()} {record is not None}\n")
+        return record
+    monkeypatch.setattr(search_patch, "in_place", noted)
+
+
+@needs_rjieba
+@pytest.mark.parametrize("change", ["a word", "the last 龙 of a text"])
+def test_the_helper_patches_an_edits_search_index_as_the_build_would(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str) -> None:
+    """An edit's search stage is given to the helper (pipeline._search_by_helper), which reads the
+    edited articles alone. The site is a cold build's. An edit that takes a 繁→简 character from a
+    text makes the patch look for it in every other article: the helper cannot, and the build
+    patches the index itself."""
+    monkeypatch.setattr(pipeline, "HELPED_SEARCH_FROM", 0)
+    (site / "content/2021/12/10/lake.md").write_text(article("湖区", body="龙水湖景区游客增多。"), encoding="utf-8")
+    pipeline.build(site, tmp_path / "public")
+    # (no triple of the archive's is taken from or added to a second text: the frequent ones stay)
+    edited, old, new = ("covid", "常态化", "常态化管理") if change == "a word" else ("lake", "龙水湖", "玉水湖")
+    path = site / f"content/2021/12/{'09' if edited == 'covid' else '10'}/{edited}.md"
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    notes = tmp_path / "notes"
+    _in_place_noted(monkeypatch, notes)
+    report = pipeline.build(site, tmp_path / "public")
+    noted = [line.split() for line in notes.read_text().splitlines()]
+    if change == "a word":
+        assert len(noted) == 1 and noted[0][1] == "True" and noted[0][0] != str(os.getpid())
+    else:
+        assert noted[0][0] != str(os.getpid()) and noted[0][1] == "False"  # the helper could not
+        assert noted[1:] == [[str(os.getpid()), "True"]]  # so the build patched it
+    assert report.written > 2
+    shutil.copytree(site, tmp_path / "fresh", ignore=shutil.ignore_patterns(".cache"))
+    pipeline.build(tmp_path / "fresh", tmp_path / "cold")
+    assert _files(tmp_path / "public") == _files(tmp_path / "cold")
+
+
+def test_the_patch_reads_only_the_articles_it_is_given() -> None:
+    known = search_patch.Known(3, {1: "an article"})  # type: ignore[dict-item]
+    assert len(known) == 3 and known[1] == "an article"
+    with pytest.raises(Mismatch):
+        known[0]  # noqa: B018
+    with pytest.raises(Mismatch):
+        known[0:2]  # noqa: B018
+    with pytest.raises(Mismatch):
+        list(known)
+    with pytest.raises(IndexError):
+        known[3]  # noqa: B018
 
 
 def _fails(self: prefetch.Helper, jobs: Sequence[Callable[[], object]], cutting: bool) -> None:

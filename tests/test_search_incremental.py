@@ -359,9 +359,9 @@ def spy_edited(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
     calls: list[list[int]] = []
     patched = search_patch._patched
 
-    def spying(corpus: Corpus, articles: list[Article], edited: list[int], *rest):  # type: ignore[no-untyped-def]
+    def spying(articles: list[Article], edited: list[int], *rest):  # type: ignore[no-untyped-def]
         calls.append(list(edited))
-        return patched(corpus, articles, edited, *rest)
+        return patched(articles, edited, *rest)
     monkeypatch.setattr(search_patch, "_patched", spying)
     return calls
 
