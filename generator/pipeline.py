@@ -39,12 +39,6 @@ PARALLEL_FROM = 400  # below this many pages, starting workers costs more than i
 # stage's peak grew by some 700 MB over two workers)
 RECYCLE = 20
 
-# articles from which an edit's search stage is given to the build's helper (_search_by_helper). In a
-# smaller archive the helper has no time to spare: still scanning content/ and the output when the
-# build has read its cache, it would only delay the pages (at 10,000 articles it took as long either
-# way; at 100,000 the build saved some 0.4 s of its 4-6 s)
-HELPED_SEARCH_FROM = 20000
-
 Progress = Callable[[str, int, int], None]
 
 # what a build asked to `leave` holds on to: a process that ends with the build (cli.py) ends without
@@ -154,7 +148,7 @@ def _build(site: Path, output: Path, cache: Cache, corpus: Corpus, report: Repor
         else:
             articles = depends.record(corpus, manifest.articles)
             edited = depends.edited(corpus, articles, manifest.articles) if frame == manifest.frame else None
-            if (helper and edited is not None and len(corpus.articles) >= HELPED_SEARCH_FROM
+            if (helper and edited is not None and len(corpus.articles) >= prefetch.SEARCH_FROM
                     and _search_record_holds(staging, manifest)):
                 searching = _search_by_helper(helper, site, corpus, edited, staging, site_key, output, manifest)
                 stack.callback(helper.finish)

@@ -213,7 +213,7 @@ def test_the_helper_patches_an_edits_search_index_as_the_build_would(
     edited articles alone. The site is a cold build's. An edit that takes a 繁→简 character from a
     text makes the patch look for it in every other article: the helper cannot, and the build
     patches the index itself."""
-    monkeypatch.setattr(pipeline, "HELPED_SEARCH_FROM", 0)
+    monkeypatch.setattr(prefetch, "SEARCH_FROM", 0)
     (site / "content/2021/12/10/lake.md").write_text(article("湖区", body="龙水湖景区游客增多。"), encoding="utf-8")
     pipeline.build(site, tmp_path / "public")
     # (no triple of the archive's is taken from or added to a second text: the frequent ones stay)
