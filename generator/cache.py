@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from generator.reader import Stamp
 
 GENERATOR = Path(__file__).resolve().parent
-FORMAT = 6  # bump when the cache layout changes
+FORMAT = 7  # bump when the cache layout changes
 
 
 @functools.cache

@@ -164,14 +164,14 @@ class Corpus:
     articles: tuple[Article, ...]  # printed order, oldest issue first
     contributors: tuple[Contributor, ...]
     # content/'s other files (photos beside their articles): path relative to content/, stamp (reader.Stamp)
-    files: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    files: tuple[tuple[str, bytes], ...] = ()
     _by_date: dict[dt.date, Issue] = field(repr=False, compare=False, default_factory=dict)
     _people: dict[str, Contributor] = field(repr=False, compare=False, default_factory=dict)
     _sections: dict[Section, tuple[Article, ...]] = field(repr=False, compare=False, default_factory=dict)
 
     @classmethod
     def build(cls, config: SiteConfig, articles: list[Article], slugs: Callable[[list[str]], dict[str, str]],
-              files: tuple[tuple[str, tuple[int, ...]], ...] = ()) -> Corpus:
+              files: tuple[tuple[str, bytes], ...] = ()) -> Corpus:
         """`slugs`: the URL slug of each name in the bylines, given them all in sorted order."""
         ordered = tuple(sorted(articles, key=lambda a: a.sort_key))
         credits: dict[str, list[Credit]] = defaultdict(list)

@@ -110,13 +110,13 @@ class Staging:
                     continue
                 self.write((Path(prefix) / relative / name).as_posix(), (base / name).read_bytes())
 
-    def copy_files(self, source: Path, files: Iterable[tuple[str, tuple[int, ...]]]) -> None:
+    def copy_files(self, source: Path, files: Iterable[tuple[str, bytes]]) -> None:
         """Copy files (path relative to `source`, stamp: reader.Stamp), reading only those whose stamp moved.
 
         Keyed by stamp, not content as copy_tree does: an archive's photos are many and large.
         """
         for relative, stamp in files:
-            if not (self.fresh(relative, "stamp:" + ":".join(map(str, stamp))) and self.incremental):
+            if not (self.fresh(relative, "stamp:" + stamp.hex()) and self.incremental):
                 self.put(relative, (source / relative).read_bytes())
 
     def changes(self) -> tuple[set[str], set[str], int]:
