@@ -120,13 +120,12 @@ class Staging:
                 self.put(relative, (source / relative).read_bytes())
 
     def changes(self) -> tuple[set[str], set[str], int]:
-        """The files put so far, those to remove and the count kept aside: what a forked child that
-        shares this staging folder has done to them, as absorb() takes it."""
+        """The files put so far, those to remove and the count kept aside: what another process
+        (the build's helper) did in a staging of this folder, for the build's staging to absorb()."""
         return set(self._put), set(self.gone), self.aside
 
     def absorb(self, put: set[str], gone: set[str], aside: int) -> None:
-        """Take in the files a forked child put in this staging folder, the files it found gone, the
-        count it kept aside (changes())."""
+        """Take in what another process did in this staging folder (changes() of its staging)."""
         self.written += len(put - self._put)
         self._put |= put
         self.gone |= gone

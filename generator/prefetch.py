@@ -7,6 +7,8 @@ dictionary: a seventh of a second) to cut the edited text. The build itself mean
 cache. So a build forks a helper first thing; it does the jobs the build gives it and sends each
 result back, then makes the segmenter, and cuts the texts the build sends it until the build is
 done, or has sent so many (a cold build) that making its own segmenter costs less than the asking.
+It also does one piece of work the build hands it meanwhile (Helper.start): a large archive's edit
+has its search index patched there while the build makes 相关报道 and the pages.
 
 Nothing here decides what a build makes: a job's result is what the build would have computed
 itself at that moment, if the helper cannot be forked or fails the build does the work itself, and a

@@ -50,8 +50,8 @@ from pathlib import Path
 from typing import overload
 
 from generator import search_analysis, search_index, search_phrases, segment
+from generator.cache import Cache, text_key
 from generator.cache import key as make_key
-from generator.cache import text_key
 from generator.corpus import Article, Corpus
 from generator.output import Staging
 from generator.search_files import SearchFiles
@@ -213,8 +213,6 @@ def by_helper(job: Job) -> Done | None:
     """What the build's staging is to take in (Staging.absorb: files put, files gone, files kept
     aside), with what the index is made from and the digest of its record, saved (None: unchanged);
     None when the index cannot be patched here (the build then makes its search stage itself)."""
-    from generator.cache import Cache  # (the helper's own import: the build has it already)
-
     cache = Cache(job.site, job.site_key)
     record = cache.search_files(job.output, job.searched)
     if record is None:
