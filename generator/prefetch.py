@@ -38,7 +38,7 @@ _SIZE = struct.Struct("<Q")
 # articles from which an edit's search stage is given to the helper (Helper.start, by the pipeline).
 # In a smaller archive the helper has no time to spare: it is still scanning content/ and the output
 # when the build has read its cache, and the work would only delay the pages (at 10,000 articles the
-# edit took as long either way; at 100,000 it saved some 0.4 s of 4-6 s)
+# edit took as long or longer; at 100,000 it saved about half a second of 4-6 s: docs/benchmarks.md)
 SEARCH_FROM = 20000
 
 
