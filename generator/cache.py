@@ -185,11 +185,14 @@ class Cache:
     def search_files(self, output: Path, digest: str) -> SearchFiles | None:
         """The record of the search index's files of the last build into `output`, if it is the one
         the build record names by `digest` (Manifest.searched_digest)."""
-        stored = self._read(self._manifest_name(output, "search-files")) if digest else None
+        stored = self._read(self.search_files_name(output)) if digest else None
         return stored if isinstance(stored, SearchFiles) and stored.digest == digest else None
 
-    def save_search_files(self, output: Path, record: SearchFiles) -> None:
-        self._write(self._manifest_name(output, "search-files"), record)
+    def save_search_files(self, output: Path, record: SearchFiles, suffix: str = "") -> None:
+        self._write(self.search_files_name(output) + suffix, record)
+
+    def search_files_name(self, output: Path) -> str:
+        return self._manifest_name(output, "search-files")
 
     def _manifest_name(self, output: Path, kind: str = "manifest") -> str:
         # pickled, not JSON: half a million entries load in a tenth of the time

@@ -138,7 +138,7 @@ def _build(site: Path, output: Path, cache: Cache, corpus: Corpus, report: Repor
         # keys only the pages it reaches (depends.py)
         frame = key(site_key, sorted(templates.items()), segment.current().engine_name,
                     [(c.name, c.slug) for c in corpus.contributors])
-        searching = False
+        searching = settled = False
         if manifest.pages_from == pages_from and all(url in previous for url in manifest.pages):
             # nothing they are made from changed and the output still holds them all
             staging.keys.update({url: previous[url] for url in manifest.pages})  # staging.fresh() for each
@@ -151,6 +151,8 @@ def _build(site: Path, output: Path, cache: Cache, corpus: Corpus, report: Repor
             if (helper and edited is not None and len(corpus.articles) >= prefetch.SEARCH_FROM
                     and _search_record_holds(staging, manifest)):
                 searching = _search_by_helper(helper, site, corpus, edited, staging, site_key, output, manifest)
+                # on failure: the helper's work waited for, and what it saved aside removed
+                stack.callback(search_patch.settle, cache.folder, cache, output, False)
                 stack.callback(helper.finish)
             made, related_name, reach = _pages_and_feeds(site, corpus, templates, site_key, cache, staging, report,
                                                   progress, manifest, edited, compiled)
@@ -162,10 +164,12 @@ def _build(site: Path, output: Path, cache: Cache, corpus: Corpus, report: Repor
         if done is None:
             search_inputs, searched = _search_index(corpus, staging, cache, site_key, output, manifest)
             search_digest = manifest.searched_digest if searched is None else searched.digest
-        else:  # by the helper, which saved the record of the index's files
+        else:  # by the helper, which saved the index's state and record aside
             search_inputs, digest, put, gone, aside = done
             staging.absorb(put, gone, aside)
             searched, search_digest = None, digest or manifest.searched_digest
+            stack.pop_all()  # the state and record are settled once the output holds the index
+            settled = digest is not None
         started = report.timed("search", started)
         report.written, report.reused = staging.written, staging.reused
     segment.flush()
@@ -174,6 +178,8 @@ def _build(site: Path, output: Path, cache: Cache, corpus: Corpus, report: Repor
         url: k for url, k in staging.keys.items() if not url.startswith(search_index.DATA)}
     if searched is not None:
         cache.save_search_files(output, searched)
+    elif settled:
+        search_patch.settle(cache.folder, cache, output, True)
     record = Manifest(str(output.resolve()), files, manifest.folders if staging.folders is None
                       else staging.folders, pages_from, made, frame, articles, related_name, reach, search_digest)
     if (staging.folders is not None or pages_from != manifest.pages_from or record.output != manifest.output

@@ -72,6 +72,7 @@ from generator.search_reader import Reader
 from generator.search_text import CJK_RE, fold, t2s_table, unfolded
 
 STATE = "search-state.pickle"
+PENDING = ".pending"  # the state and record saved by the helper before the output holds the index (settle)
 MAX_EDITED = 32  # documents; past this a whole index is about as quick and far simpler
 
 Contribution = tuple[str, "str | None"]  # one document's entry in one key: (postings tail, positions)
@@ -211,8 +212,9 @@ Done = tuple[str, "str | None", set[str], set[str], int]
 
 def by_helper(job: Job) -> Done | None:
     """What the build's staging is to take in (Staging.absorb: files put, files gone, files kept
-    aside), with what the index is made from and the digest of its record, saved (None: unchanged);
-    None when the index cannot be patched here (the build then makes its search stage itself)."""
+    aside), with what the index is made from and the digest of its record (None: unchanged); None
+    when the index cannot be patched here (the build then makes its search stage itself). A patch's
+    state and record are saved aside, for the build to settle()."""
     cache = Cache(job.site, job.site_key)
     record = cache.search_files(job.output, job.searched)
     if record is None:
@@ -222,12 +224,12 @@ def by_helper(job: Job) -> Done | None:
         return inputs, None, set(), set(), len(record)
     staging = Staging(job.root, {})
     try:
-        patched = in_place(job.subject, staging, job.output, cache.folder, job.site_key, record)
+        patched = in_place(job.subject, staging, job.output, cache.folder, job.site_key, record, pending=True)
     finally:
         staging.writer.close()
     if patched is None:
         return None
-    cache.save_search_files(job.output, patched)
+    cache.save_search_files(job.output, patched, PENDING)  # (settle())
     put, gone, aside = staging.changes()
     return inputs, patched.digest, put, gone, aside
 
@@ -263,7 +265,8 @@ def update(corpus: Corpus, staging: Staging, output: Path, folder: Path, site_ke
 
 
 def in_place(subject: Subject, staging: Staging, output: Path, folder: Path, site_key: str,
-             previous: SearchFiles | None, damaged: set[str] | None = None) -> SearchFiles | None:
+             previous: SearchFiles | None, damaged: set[str] | None = None, pending: bool = False
+             ) -> SearchFiles | None:
     """update()'s patch alone: the record of the patched index's files, or None if a patch is not
     exact, and then nothing is written (the files found not to be what `previous` says are put in
     `damaged`)."""
@@ -274,7 +277,7 @@ def in_place(subject: Subject, staging: Staging, output: Path, folder: Path, sit
                         set() if damaged is None else damaged)
     if patched is None:
         return None
-    save(folder, patched[0])
+    save(folder, patched[0], STATE + PENDING if pending else STATE)
     return patched[1]
 
 
@@ -294,11 +297,22 @@ def load(folder: Path) -> State | None:
     return state if isinstance(state, State) else None
 
 
-def save(folder: Path, state: State) -> None:
+def save(folder: Path, state: State, name: str = STATE) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    temp = folder / f"{STATE}.tmp{os.getpid()}"
+    temp = folder / f"{name}.tmp{os.getpid()}"
     temp.write_bytes(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
-    os.replace(temp, folder / STATE)
+    os.replace(temp, folder / name)
+
+
+def settle(folder: Path, cache: Cache, output: Path, keep: bool) -> None:
+    """The state and record the helper saved aside (by_helper) become the index's, once the output
+    holds its files (`keep`); or go, if the build failed: the last build's stay theirs."""
+    for name in (STATE, cache.search_files_name(output)):
+        pending = folder / (name + PENDING)
+        if keep:
+            os.replace(pending, folder / name)
+        else:
+            pending.unlink(missing_ok=True)
 
 
 def patch(subject: Subject, staging: Staging, output: Path, state: State | None, wanted: str,

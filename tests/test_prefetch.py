@@ -230,6 +230,38 @@ def test_the_helper_patches_an_edits_search_index_as_the_build_would(
         assert noted[0][0] != str(os.getpid()) and noted[0][1] == "False"  # the helper could not
         assert noted[1:] == [[str(os.getpid()), "True"]]  # so the build patched it
     assert report.written > 2
+    assert not list((site / ".cache").glob("*.pending"))  # settled
+    shutil.copytree(site, tmp_path / "fresh", ignore=shutil.ignore_patterns(".cache"))
+    pipeline.build(tmp_path / "fresh", tmp_path / "cold")
+    assert _files(tmp_path / "public") == _files(tmp_path / "cold")
+
+
+@needs_rjieba
+def test_a_build_that_fails_after_the_helper_patched_leaves_the_index_and_its_record(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The helper saves the patched index's state and record aside: a build that fails later leaves
+    the output and the cache's record of its index as they were, so the next edit is patched too."""
+    monkeypatch.setattr(prefetch, "SEARCH_FROM", 0)
+    pipeline.build(site, tmp_path / "public")
+    covid = site / "content/2021/12/09/covid.md"
+    covid.write_text(covid.read_text(encoding="utf-8").replace("常态化", "常态化管理"), encoding="utf-8")
+    before, kept = _files(tmp_path / "public"), _files(site / ".cache")
+
+    def failing(*args: object) -> None:
+        raise RuntimeError("a page failed")
+    with monkeypatch.context() as failed:
+        failed.setattr(pipeline, "_render_all", failing)
+        with pytest.raises(RuntimeError):
+            pipeline.build(site, tmp_path / "public")
+    assert _files(tmp_path / "public") == before
+    after = _files(site / ".cache")
+    for name in (search_patch.STATE, *(p.name for p in (site / ".cache").glob("search-files-*.pickle"))):
+        assert after[name] == kept[name]
+    assert not [name for name in after if name.endswith(".pending")]
+    notes = tmp_path / "notes"
+    _in_place_noted(monkeypatch, notes)
+    pipeline.build(site, tmp_path / "public")
+    assert [line.split()[1] for line in notes.read_text().splitlines()] == ["True"]  # patched, by the helper
     shutil.copytree(site, tmp_path / "fresh", ignore=shutil.ignore_patterns(".cache"))
     pipeline.build(tmp_path / "fresh", tmp_path / "cold")
     assert _files(tmp_path / "public") == _files(tmp_path / "cold")
