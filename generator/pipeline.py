@@ -123,10 +123,10 @@ def _build(site: Path, output: Path, cache: Cache, corpus: Corpus, report: Repor
     compiled = compiled_folder(cache.folder, site_key)
     templates = template_keys(environment(site, compiled), compiled)
     manifest = cache.manifest(output)
+    people = [(c.name, c.slug) for c in corpus.contributors]
     # everything the pages, feeds and sitemap are made from (相关报道 follow from the articles' text)
     pages_from = key(site_key, sorted(templates.items()), segment.current().engine_name,
-                     text_key(chain(corpus.sources, corpus.digests)),
-                     [(c.name, c.slug) for c in corpus.contributors])
+                     text_key(chain(corpus.sources, corpus.digests)), people)
     # (the stack waits for the helper's work in the staging folder before the folder goes)
     with staged(output, manifest.files, manifest.folders, times) as staging, contextlib.ExitStack() as stack:
         for directory in dict.fromkeys([(PROJECT / "static").resolve(), (site / "static").resolve()]):
@@ -136,8 +136,7 @@ def _build(site: Path, output: Path, cache: Cache, corpus: Corpus, report: Repor
         previous = staging.previous
         # the pages' context apart from the articles' bodies: when it is the last build's, an edit
         # keys only the pages it reaches (depends.py)
-        frame = key(site_key, sorted(templates.items()), segment.current().engine_name,
-                    [(c.name, c.slug) for c in corpus.contributors])
+        frame = key(site_key, sorted(templates.items()), segment.current().engine_name, people)
         searching = settled = False
         if manifest.pages_from == pages_from and all(url in previous for url in manifest.pages):
             # nothing they are made from changed and the output still holds them all
@@ -150,9 +149,10 @@ def _build(site: Path, output: Path, cache: Cache, corpus: Corpus, report: Repor
             edited = depends.edited(corpus, articles, manifest.articles) if frame == manifest.frame else None
             if (helper and edited is not None and len(corpus.articles) >= prefetch.SEARCH_FROM
                     and _search_record_holds(staging, manifest)):
-                searching = _search_by_helper(helper, site, corpus, edited, staging, site_key, output, manifest)
+                searching = _search_by_helper(helper, site, site_key, corpus, people, edited, staging, output,
+                                              manifest)
                 # on failure: the helper's work waited for, and what it saved aside removed
-                stack.callback(search_patch.settle, cache.folder, cache, output, False)
+                stack.callback(search_patch.settle, cache, output, False)
                 stack.callback(helper.finish)
             made, related_name, reach = _pages_and_feeds(site, corpus, templates, site_key, cache, staging, report,
                                                   progress, manifest, edited, compiled)
@@ -162,7 +162,7 @@ def _build(site: Path, output: Path, cache: Cache, corpus: Corpus, report: Repor
         _give_back()
         done = helper.finish() if helper and searching else None
         if done is None:
-            search_inputs, searched = _search_index(corpus, staging, cache, site_key, output, manifest)
+            search_inputs, searched = _search_index(corpus, people, staging, cache, output, manifest)
             search_digest = manifest.searched_digest if searched is None else searched.digest
         else:  # by the helper, which saved the index's state and record aside
             search_inputs, digest, put, gone, aside = done
@@ -179,7 +179,7 @@ def _build(site: Path, output: Path, cache: Cache, corpus: Corpus, report: Repor
     if searched is not None:
         cache.save_search_files(output, searched)
     elif settled:
-        search_patch.settle(cache.folder, cache, output, True)
+        search_patch.settle(cache, output, True)
     record = Manifest(str(output.resolve()), files, manifest.folders if staging.folders is None
                       else staging.folders, pages_from, made, frame, articles, related_name, reach, search_digest)
     if (staging.folders is not None or pages_from != manifest.pages_from or record.output != manifest.output
@@ -281,7 +281,7 @@ def _reached(made_groups: list[Group], reach: depends.Reach, edited: set[int], m
     return chosen
 
 
-def _search_index(corpus: Corpus, staging: Staging, cache: Cache, site_key: str, output: Path,
+def _search_index(corpus: Corpus, people: list[tuple[str, str]], staging: Staging, cache: Cache, output: Path,
                   manifest: Manifest) -> tuple[str, SearchFiles | None]:
     """The offline search index, unless nothing it is made from has changed since the last build.
 
@@ -290,13 +290,13 @@ def _search_index(corpus: Corpus, staging: Staging, cache: Cache, site_key: str,
     index is made from and the record of its files (None: the last build's, unchanged).
     """
     docs = search_patch.describe(corpus)  # described once, for this key and for the patch
-    inputs = search_patch.inputs_key(site_key, docs, [(c.name, c.slug) for c in corpus.contributors])
+    inputs = search_patch.inputs_key(cache.salt, docs, people)
     record = cache.search_files(output, manifest.searched_digest) if _search_record_holds(staging, manifest) else None
     if record is not None and cache.search_key() == inputs:
         staging.aside += len(record)  # the output keeps them all (Staging.aside)
         return inputs, None
     # the segmenter is still configured: site words, token cache
-    return inputs, search_patch.update(corpus, staging, output.resolve(), cache.folder, site_key, record, docs)
+    return inputs, search_patch.update(corpus, staging, output.resolve(), cache.folder, cache.salt, record, docs)
 
 
 def _search_record_holds(staging: Staging, manifest: Manifest) -> bool:
@@ -307,8 +307,9 @@ def _search_record_holds(staging: Staging, manifest: Manifest) -> bool:
         folder.startswith(data) or folder == data.rstrip("/") for folder in staging.moved)
 
 
-def _search_by_helper(helper: prefetch.Helper, site: Path, corpus: Corpus, edited: set[int], staging: Staging,
-                      site_key: str, output: Path, manifest: Manifest) -> bool:
+def _search_by_helper(helper: prefetch.Helper, site: Path, site_key: str, corpus: Corpus,
+                      people: list[tuple[str, str]], edited: set[int], staging: Staging, output: Path,
+                      manifest: Manifest) -> bool:
     """Give an edit's search stage to the build's helper (search_patch.by_helper), which does it while
     this process makes 相关报道 and the pages; it reads the edited articles alone. First the edited
     texts are cut for 相关报道, so that this process need not ask the helper meanwhile. False if the
@@ -318,8 +319,7 @@ def _search_by_helper(helper: prefetch.Helper, site: Path, corpus: Corpus, edite
     changed = {number: corpus.articles[number] for number in sorted(edited)}  # (ids are the corpus's places)
     related.precut(changed.values())
     subject = search_patch.Subject.of(corpus, articles=search_patch.Known(len(corpus.articles), changed))
-    job = search_patch.Job(subject, [(c.name, c.slug) for c in corpus.contributors], site, site_key, staging.root,
-                           output.resolve(), manifest.searched_digest)
+    job = search_patch.Job(subject, people, site, site_key, staging.root, output.resolve(), manifest.searched_digest)
     return helper.start(segment.current().dictionary, search_patch.by_helper, job)
 
 

@@ -80,8 +80,7 @@ class Helper:
         """rjieba's words of `text` with `dictionary`, or None: the build is to cut it itself."""
         if not self.cutting or os.getpid() != self.owner or self.asked >= ASKED:
             return None
-        if self._jobs:
-            self.result(self._jobs - 1)
+        self._after_jobs()
         self._collect()  # the answer comes after the work's result
         self.asked += 1
         words = self._ask((dictionary, text))
@@ -106,8 +105,7 @@ class Helper:
         finish() returns what it returned. False if the helper cannot: the build does the work."""
         if not self.cutting or os.getpid() != self.owner or not self.alive or self._started:
             return False
-        if self._jobs:
-            self.result(self._jobs - 1)
+        self._after_jobs()
         try:
             _send(self._down, (dictionary, (work, args)))
         except (OSError, pickle.PickleError, TypeError, AttributeError):
@@ -121,6 +119,11 @@ class Helper:
         self._collect()
         done, self._done = self._done, None
         return done[1] if isinstance(done, tuple) and done[0] else None
+
+    def _after_jobs(self) -> None:
+        """Read the jobs' results, which come first on the pipe."""
+        if self._jobs:
+            self.result(self._jobs - 1)
 
     def _collect(self) -> None:
         if self._started:

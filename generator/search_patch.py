@@ -304,13 +304,13 @@ def save(folder: Path, state: State, name: str = STATE) -> None:
     os.replace(temp, folder / name)
 
 
-def settle(folder: Path, cache: Cache, output: Path, keep: bool) -> None:
+def settle(cache: Cache, output: Path, keep: bool) -> None:
     """The state and record the helper saved aside (by_helper) become the index's, once the output
     holds its files (`keep`); or go, if the build failed: the last build's stay theirs."""
     for name in (STATE, cache.search_files_name(output)):
-        pending = folder / (name + PENDING)
+        pending = cache.folder / (name + PENDING)
         if keep:
-            os.replace(pending, folder / name)
+            os.replace(pending, cache.folder / name)
         else:
             pending.unlink(missing_ok=True)
 
