@@ -22,6 +22,7 @@ import os
 import pickle
 import signal
 import struct
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -64,17 +65,35 @@ class Helper:
         self.cutting = cutting
         self.asked = 0
         self.alive = True
+        self._closed = False
         self._jobs = len(jobs)
         self._results: list[object] = []
+        self._arrived = threading.Condition()
+        # the jobs' results are read as they come, so the helper goes on to jieba's dictionary instead of
+        # waiting on the pipe until the build needs a result (it reads the scan of content/ after its cache)
+        self._reader = threading.Thread(target=self._read_results, daemon=True)
+        self._reader.start()
         self._started = False  # work (start()) asked for, its result not read yet
         self._done: object = None  # its result, read
 
     def result(self, number: int) -> Any:
         """What job `number` returned; None if the helper failed to do it (do it yourself)."""
-        while len(self._results) <= number:
-            self._results.append(self._ask(None))  # the results come first on the pipe, in order
+        with self._arrived:
+            self._arrived.wait_for(lambda: len(self._results) > number)
         done = self._results[number]
         return done[1] if isinstance(done, tuple) and done[0] else None
+
+    def _read_results(self) -> None:
+        """(A thread of the build's.) The results come first on the pipe, in the jobs' order."""
+        while len(self._results) < self._jobs:
+            try:
+                done = _receive(self._up)
+            except (OSError, EOFError, pickle.PickleError, ValueError):
+                self.alive = self.cutting = False  # the build does without it from now on
+                done = None
+            with self._arrived:
+                self._results.append(done)
+                self._arrived.notify_all()
 
     def cut(self, dictionary: segment.UserDictionary, text: str) -> list[str] | None:
         """rjieba's words of `text` with `dictionary`, or None: the build is to cut it itself."""
@@ -121,7 +140,7 @@ class Helper:
         return done[1] if isinstance(done, tuple) and done[0] else None
 
     def _after_jobs(self) -> None:
-        """Read the jobs' results, which come first on the pipe."""
+        """Wait for the jobs' results, which come first on the pipe (read by _read_results)."""
         if self._jobs:
             self.result(self._jobs - 1)
 
@@ -132,16 +151,18 @@ class Helper:
 
     def close(self) -> None:
         """Stop the helper (it holds nothing that needs finishing) and collect its exit."""
-        if os.getpid() != self.owner or not self.alive:
+        if os.getpid() != self.owner or self._closed:
             return
-        self.alive = False
-        for descriptor in (self._down, self._up):
-            os.close(descriptor)
+        self._closed = True
+        self.alive = self.cutting = False
         try:
             os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)
         except OSError:
             pass
+        self._reader.join()  # (it meets the end of the pipe) before its descriptor goes
+        for descriptor in (self._down, self._up):
+            os.close(descriptor)
 
     def _ask(self, message: object) -> Any:
         if not self.alive:

@@ -45,6 +45,22 @@ def test_the_helper_does_the_builds_jobs_in_its_own_process(site: Path) -> None:
     assert pid == helper.pid != os.getpid()
 
 
+def test_the_helper_goes_on_to_its_next_job_before_the_build_asks_for_a_result(tmp_path: Path) -> None:
+    marker = tmp_path / "second job done"
+    large = "大足" * 500_000  # far more than a pipe holds unread
+
+    def second() -> object:
+        return marker.write_text("done")
+    with prefetch.helping(lambda: large, second) as helper:
+        assert helper is not None
+        waited = 0.0
+        while not marker.exists() and waited < 20:  # no result asked for yet
+            time.sleep(0.05)
+            waited += 0.05
+        assert marker.exists()
+        assert helper.result(0) == large and helper.result(1) == 4
+
+
 @needs_rjieba
 def test_texts_cut_by_the_helper_are_the_engines_own_words(site: Path) -> None:
     dictionary = segment.UserDictionary.of([("张龙贵", 500), ("页岩气", 500)])
