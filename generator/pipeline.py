@@ -147,8 +147,7 @@ def _build(site: Path, output: Path, cache: Cache, corpus: Corpus, report: Repor
         else:
             articles = depends.record(corpus, manifest.articles)
             edited = depends.edited(corpus, articles, manifest.articles) if frame == manifest.frame else None
-            if (helper and edited is not None and len(corpus.articles) >= prefetch.SEARCH_FROM
-                    and _search_record_holds(staging, manifest)):
+            if helper and edited is not None and _search_record_holds(staging, manifest):
                 searching = _search_by_helper(helper, site, site_key, corpus, people, edited, staging, output,
                                               manifest)
                 # on failure: the helper's work waited for, and what it saved aside removed

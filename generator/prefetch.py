@@ -5,10 +5,11 @@ of every file under content/ (a hundred thousand in a large archive) and of ever
 (output.py checks that none was touched by hand), and making the segmenter (rjieba builds jieba's
 dictionary: a seventh of a second) to cut the edited text. The build itself meanwhile reads its
 cache. So a build forks a helper first thing; it does the jobs the build gives it and sends each
-result back, then makes the segmenter, and cuts the texts the build sends it until the build is
-done, or has sent so many (a cold build) that making its own segmenter costs less than the asking.
-It also does one piece of work the build hands it meanwhile (Helper.start): a large archive's edit
-has its search index patched there while the build makes 相关报道 and the pages.
+result back (a thread of the build reads them as they come), then makes the segmenter, and cuts the
+texts the build sends it until the build is done, or has sent so many (a cold build) that making its
+own segmenter costs less than the asking. It also does one piece of work the build hands it
+meanwhile (Helper.start): an edit has its search index patched there while the build makes 相关报道
+and the pages.
 
 Nothing here decides what a build makes: a job's result is what the build would have computed
 itself at that moment, if the helper cannot be forked or fails the build does the work itself, and a
@@ -36,11 +37,6 @@ if TYPE_CHECKING:
 ASKED = 200  # texts cut by the helper, after which the build makes its own engine
 PREPARED = 32768  # bytes of Helper.prepare's message at most: a pipe holds 65,536 unread
 _SIZE = struct.Struct("<Q")
-# articles from which an edit's search stage is given to the helper (Helper.start, by the pipeline).
-# In a smaller archive the helper has no time to spare: it is still scanning content/ and the output
-# when the build has read its cache, and the work would only delay the pages (at 10,000 articles the
-# edit took as long or longer; at 100,000 it saved about half a second of 4-6 s: docs/benchmarks.md)
-SEARCH_FROM = 20000
 
 
 class Helper:
@@ -179,17 +175,14 @@ class Helper:
 def build_jobs(site: Path, output: Path) -> list[Callable[[], object]]:
     """A build's jobs, by number: content/ scanned (reader.scan), the times of the output folders the
     last build into `output` recorded, as they are now (output.folder_times), idf.sqlite made if it
-    is not current (idf.kept_in), and the modules of an edit's search stage imported where the build
-    gives that stage to the helper (SEARCH_FROM). Their modules are imported by the helper when it
+    is not current (idf.kept_in), and, where the last build's output is recorded (an edit to come, whose
+    search stage the build gives the helper), jieba's dictionary made and the search stage's modules
+    imported. Their modules are imported by the helper when it
     does them, so a helper forked before the build imports its own (cli.py) is at work meanwhile."""
-    scanned: list[int] = []  # the articles found
-
     def content() -> object:
         from generator.reader import scan
 
-        found = scan(site / "content")
-        scanned.append(len(found.articles))
-        return found
+        return scan(site / "content")
 
     @functools.cache
     def cache() -> Cache:
@@ -212,7 +205,9 @@ def build_jobs(site: Path, output: Path) -> list[Callable[[], object]]:
         return idf.kept_in(cache().folder)
 
     def search() -> object:
-        if scanned and scanned[0] >= SEARCH_FROM and recorded():  # (not a cold build)
+        if recorded():  # (not a cold build)
+            if segment.available_engines()[0] == "rjieba":
+                import rjieba  # noqa: F401  first: jieba's dictionary, which the first text to cut needs
             from generator import search_patch  # noqa: F401  for Helper.start
         return None
     return [content, folders, weights, search]

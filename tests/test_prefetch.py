@@ -229,7 +229,6 @@ def test_the_helper_patches_an_edits_search_index_as_the_build_would(
     edited articles alone. The site is a cold build's. An edit that takes a 繁→简 character from a
     text makes the patch look for it in every other article: the helper cannot, and the build
     patches the index itself."""
-    monkeypatch.setattr(prefetch, "SEARCH_FROM", 0)
     (site / "content/2021/12/10/lake.md").write_text(article("湖区", body="龙水湖景区游客增多。"), encoding="utf-8")
     pipeline.build(site, tmp_path / "public")
     # (no triple of the archive's is taken from or added to a second text: the frequent ones stay)
@@ -257,7 +256,6 @@ def test_a_build_that_fails_after_the_helper_patched_leaves_the_index_and_its_re
         site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The helper saves the patched index's state and record aside: a build that fails later leaves
     the output and the cache's record of its index as they were, so the next edit is patched too."""
-    monkeypatch.setattr(prefetch, "SEARCH_FROM", 0)
     pipeline.build(site, tmp_path / "public")
     covid = site / "content/2021/12/09/covid.md"
     covid.write_text(covid.read_text(encoding="utf-8").replace("常态化", "常态化管理"), encoding="utf-8")
