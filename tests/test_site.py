@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html.parser
 import json
 import posixpath
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import feedparser
 import pytest
 
-from generator import pipeline
+from generator import feeds, pipeline
+from generator.config import load_config
 from tests.conftest import ROOT, article, write_site
 
 DAY = "2022/12/10"
@@ -150,6 +153,15 @@ def test_feeds_parse_with_the_right_entries(sample_public: Path) -> None:
         assert feedparser.parse(path.read_bytes()).bozo == 0, path
     opinion = feedparser.parse((sample_public / "section/jianyan/feed.xml").read_bytes())
     assert [e.title for e in opinion.entries] == [TITLES[-1]]
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "UTC", "America/St_Johns", "Asia/Kolkata", "Pacific/Chatham"])
+def test_feed_dates_are_written_as_the_email_library_writes_them(zone: str) -> None:
+    from email.utils import format_datetime
+
+    for day in (dt.date(1949, 10, 1), dt.date(2008, 2, 29), dt.date(2022, 12, 10), dt.date(2024, 7, 14)):
+        moment = feeds.published(day, replace(load_config(ROOT), timezone=zone))
+        assert feeds.format_datetime(moment) == format_datetime(moment)
 
 
 def test_json_ld_on_every_article_page(sample_public: Path) -> None:
