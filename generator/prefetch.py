@@ -80,16 +80,19 @@ class Helper:
         return done[1] if isinstance(done, tuple) and done[0] else None
 
     def _read_results(self) -> None:
-        """(A thread of the build's.) The results come first on the pipe, in the jobs' order."""
-        while len(self._results) < self._jobs:
-            try:
+        """(A thread of the build's.) The results come first on the pipe, in the jobs' order; those
+        that cannot be read are None (the build does those jobs itself)."""
+        try:
+            while len(self._results) < self._jobs:
                 done = _receive(self._up)
-            except (OSError, EOFError, pickle.PickleError, ValueError):
-                self.alive = self.cutting = False  # the build does without it from now on
-                done = None
-            with self._arrived:
-                self._results.append(done)
-                self._arrived.notify_all()
+                with self._arrived:
+                    self._results.append(done)
+                    self._arrived.notify_all()
+        except Exception:  # whatever it is, the build does without the helper from now on
+            self.alive = self.cutting = False
+        with self._arrived:  # (result() must not wait for ever)
+            self._results += [None] * (self._jobs - len(self._results))
+            self._arrived.notify_all()
 
     def cut(self, dictionary: segment.UserDictionary, text: str) -> list[str] | None:
         """rjieba's words of `text` with `dictionary`, or None: the build is to cut it itself."""
@@ -175,10 +178,10 @@ class Helper:
 def build_jobs(site: Path, output: Path) -> list[Callable[[], object]]:
     """A build's jobs, by number: content/ scanned (reader.scan), the times of the output folders the
     last build into `output` recorded, as they are now (output.folder_times), idf.sqlite made if it
-    is not current (idf.kept_in), and, where the last build's output is recorded (an edit to come, whose
-    search stage the build gives the helper), jieba's dictionary made and the search stage's modules
-    imported. Their modules are imported by the helper when it
-    does them, so a helper forked before the build imports its own (cli.py) is at work meanwhile."""
+    is not current (idf.kept_in), and, where the last build's output is recorded (an edit to come,
+    whose search stage the build gives the helper), jieba's dictionary made and the search stage's
+    modules imported. Their modules are imported by the helper when it does them, so a helper forked
+    before the build imports its own (cli.py) is at work meanwhile."""
     def content() -> object:
         from generator.reader import scan
 

@@ -61,6 +61,23 @@ def test_the_helper_goes_on_to_its_next_job_before_the_build_asks_for_a_result(t
         assert helper.result(0) == large and helper.result(1) == 4
 
 
+def _refuse() -> object:
+    raise LookupError("made in the helper, not to be read in the build")
+
+
+class _Unreadable:
+    def __reduce__(self) -> tuple[Callable[[], object], tuple[()]]:
+        return _refuse, ()
+
+
+def test_a_result_the_build_cannot_read_leaves_the_jobs_to_the_build(site: Path) -> None:
+    with prefetch.helping(lambda: scan(site / "content"), _Unreadable, os.getpid) as helper:
+        assert helper is not None
+        assert helper.result(0) == scan(site / "content")
+        assert helper.result(1) is None and helper.result(2) is None  # (not waited for: nothing else comes)
+        assert not helper.alive and helper.cut(segment.UserDictionary.of([]), "大足") is None
+
+
 @needs_rjieba
 def test_texts_cut_by_the_helper_are_the_engines_own_words(site: Path) -> None:
     dictionary = segment.UserDictionary.of([("张龙贵", 500), ("页岩气", 500)])
