@@ -74,7 +74,7 @@ def test_a_result_the_build_cannot_read_leaves_the_jobs_to_the_build(site: Path)
     with prefetch.helping(lambda: scan(site / "content"), _Unreadable, os.getpid) as helper:
         assert helper is not None
         assert helper.result(0) == scan(site / "content")
-        assert helper.result(1) is None and helper.result(2) is None  # (not waited for: nothing else comes)
+        assert helper.result(1) is None and helper.result(2) is None  # (what follows on the pipe is not read)
         assert not helper.alive and helper.cut(segment.UserDictionary.of([]), "大足") is None
 
 
