@@ -118,7 +118,8 @@ def table(vectors: Iterable[Vector], old: Table | None = None, reused: Ints | No
         follows = np.zeros(len(reused), dtype=bool)
         follows[1:] = kept[1:] & kept[:-1] & (reused[1:] == reused[:-1] + 1)
         bounds = np.flatnonzero(~follows).tolist()
-        for here, end in zip(bounds, [*bounds[1:], len(reused)], strict=True):
+        ends = [*bounds[1:], len(reused)] if bounds else []  # (no rows: no runs)
+        for here, end in zip(bounds, ends, strict=True):
             first = int(reused[here])
             if first < 0:
                 add(next(vectors))

@@ -83,6 +83,12 @@ def delete_article(site: Path) -> None:
     (site / f"{DAY}/cai-lin-yan-ying-nan-shan-gong-yuan.md").unlink()
 
 
+def delete_every_article(site: Path) -> None:
+    """The archive emptied (a paper starting over): its pages, feeds and search index go."""
+    for path in (site / "content").rglob("*.md"):
+        path.unlink()
+
+
 def rename_article(site: Path) -> None:
     (site / FIRST).rename(site / f"{DAY}/biao-zhun-hua.md")
 
@@ -115,7 +121,8 @@ def add_static(site: Path) -> None:
 
 
 @pytest.mark.parametrize("change", [
-    edit_body, edit_body_to_other_topic, edit_byline, add_article, add_issue, delete_article, rename_article,
+    edit_body, edit_body_to_other_topic, edit_byline, add_article, add_issue, delete_article, delete_every_article,
+    rename_article,
     move_to_other_issue, edit_template, edit_base_template, edit_config, add_static,
 ])
 def test_incremental_equals_cold(site: Path, tmp_path: Path, change: Change) -> None:
