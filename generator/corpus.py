@@ -226,6 +226,20 @@ class Corpus:
     def slug_of(self, name: str) -> str:
         return self._people[name].slug
 
-    def newest_first(self) -> tuple[Article, ...]:
-        """Newest issue first, printed order within an issue."""
-        return tuple(a for issue in reversed(self.issues) for a in issue.articles)
+    def newest_first(self, limit: int | None = None) -> tuple[Article, ...]:
+        """Newest issue first, printed order within an issue; the first `limit` of them (a feed needs
+        twenty, not a pass over the whole archive)."""
+        found: list[Article] = []
+        for issue in reversed(self._by_date.values()):
+            if limit is not None and len(found) >= limit:
+                break
+            found += issue.articles
+        return tuple(found[:limit])
+
+    @cached_property
+    def days(self) -> list[int]:
+        """Each article's issue date as an ordinal, in order: a column made an issue at a time."""
+        days: list[int] = []
+        for date, issue in self._by_date.items():
+            days += [date.toordinal()] * len(issue.articles)
+        return days

@@ -32,7 +32,7 @@ def feeds(corpus: Corpus) -> list[Feed]:
     """The site's feed, one per section and one per byline page."""
     limit = corpus.config.per_page
     title = corpus.config.title
-    result = [Feed(Urls.named("feed"), title, Urls.named("home"), corpus.newest_first()[:limit])]
+    result = [Feed(Urls.named("feed"), title, Urls.named("home"), corpus.newest_first(limit))]
     for section in corpus.config.sections:
         result.append(Feed(Urls.section_feed(section), f"{title} · {section.name}", Urls.section(section),
                            corpus.in_section(section)[:limit]))

@@ -193,7 +193,7 @@ def related_changes(corpus: Corpus, folder: Path, since: str = "") -> tuple[Rela
     cut = [corpus.articles[number] for number in changed_new]
     with _weights_for(len(cut), folder), closing(_vectors(cut)) as fresh:  # closed: its workers end
         keywords = table(fresh, old, rows)
-    pairing = Pairing(keywords, urls, [-a.date.toordinal() for a in corpus.articles])
+    pairing = Pairing(keywords, urls, [-day for day in corpus.days])
     result = np.full((len(urls), RELATED), -1, dtype=np.int64)
     if old is None:
         todo: Iterable[int] = range(len(urls))
@@ -363,7 +363,7 @@ def related(corpus: Corpus, count: int = RELATED) -> dict[str, tuple[Article, ..
     """For every article's URL, up to `count` related articles, most related first."""
     urls = [Urls.article(a) for a in corpus.articles]
     keywords = table(_normalised(article_keywords(a)) for a in corpus.articles)
-    pairing = Pairing(keywords, urls, [-a.date.toordinal() for a in corpus.articles])
+    pairing = Pairing(keywords, urls, [-day for day in corpus.days])
     pairing.index()
     articles = corpus.articles
     return {url: tuple(articles[other] for other in pairing.best(number, count)) for number, url in enumerate(urls)}

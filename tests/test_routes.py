@@ -90,3 +90,16 @@ def test_relative_agrees_with_posixpath(here: list[str], there: list[str], name:
 
     from_url, to_url = "/".join([*here, "page.html"]), "/".join([*there, name])
     assert relative(from_url, to_url) == posixpath.relpath(to_url, posixpath.dirname(from_url) or ".")
+
+
+def test_the_newest_articles_run_across_issues_in_printed_order(tmp_path: Path) -> None:
+    """The site's feed takes the newest `per_page` articles: across issues, newest issue first,
+    版次 and order within one; and each article's issue day, in the corpus's order."""
+    files = {f"content/2023/01/0{day}/a{n}.md": article(f"第{day}期第{n}篇", page=3 - n, order=1)
+             for day in (1, 2, 3) for n in (1, 2)}
+    corpus = pipeline.load(write_site(tmp_path / "site", files))
+    titles = [a.title for a in corpus.newest_first()]
+    assert titles == ["第3期第2篇", "第3期第1篇", "第2期第2篇", "第2期第1篇", "第1期第2篇", "第1期第1篇"]
+    for limit in range(8):
+        assert corpus.newest_first(limit) == corpus.newest_first()[:limit]
+    assert corpus.days == [a.date.toordinal() for a in corpus.articles]
