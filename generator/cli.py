@@ -189,5 +189,6 @@ def run_search(args: argparse.Namespace) -> int:
         print(f"search: {error}", file=sys.stderr)
         return 1
     print(update, file=sys.stderr)
-    print(newsroom.as_lines(hits, total, as_json=args.json))
+    if lines := newsroom.as_lines(hits, total, as_json=args.json):  # (JSON lines of no hit: no line)
+        print(lines)
     return 0

@@ -312,6 +312,8 @@ def search(site: Path, corpus: Corpus, text: str | query.Query, limit: int = 10)
     wanted = parse_query(text, corpus) if isinstance(text, str) else text
     ix = index.open_dir(str(index_dir(site)))
     with ix.searcher() as searcher:
+        if not searcher.doc_count():  # an archive with no article yet (whoosh's empty reader has no columns)
+            return [], 0
         results = searcher.search(wanted, limit=None)
         results.fragmenter = highlight.ContextFragmenter(maxchars=120, surround=36)
         results.formatter = _Marks()

@@ -145,8 +145,7 @@ def groups(corpus: Corpus, related: Mapping[str, tuple[Article, ...]] | None = N
     per_page = corpus.config.per_page
     issues = corpus.issues
     made: list[Group] = []
-    if issues:
-        made.append(partial(_home, issues, per_page))
+    made.append(partial(_home, issues, per_page))
     for number in range(len(issues)):
         made.append(partial(_issue_group, corpus, number, related or {}))
     made.append(partial(_archive_pages, corpus))
@@ -176,6 +175,9 @@ class Credited:
 
 
 def _home(issues: tuple[Issue, ...], per_page: int) -> list[Page]:
+    if not issues:  # an archive with no issue yet still has a front page, which says so
+        return [Page(URLS["home"], "issue.html", {"issue": None, "articles": (), "pager": paginate("", (), 1)[0][2],
+                                                  "home": True, "previous_issue": None, "next_issue": None})]
     return _issue_page(URLS["home"], issues, len(issues) - 1, per_page, home=True)[:1]
 
 

@@ -224,3 +224,16 @@ def test_search_after_a_build_reuses_its_parsed_articles(tmp_path: Path, capsys:
     photo.write_text(photo.read_text(encoding="utf-8").replace("五彩斑斓", "银杏金黄"), encoding="utf-8")
     assert urls(search(site, "银杏金黄", capsys=capsys)) == {min(PHOTOS)}
     assert [path.name for path in parsed] == [photo.name]
+
+
+def test_an_archive_emptied_or_never_filled_finds_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """No article, before or after an index was made: no hit, exit 0, and no JSON line at all."""
+    site = copy_site(tmp_path / "site")
+    assert search(site, "页岩气", capsys=capsys)
+    for path in (site / "content").rglob("*.md"):
+        path.unlink()
+    for _ in range(2):  # the index emptied, then an empty index opened again
+        assert cli.main(["search", "页岩气", "--site", str(site), "--json"]) == 0
+        assert capsys.readouterr().out == ""
+    assert cli.main(["search", "页岩气", "--site", str(site)]) == 0
+    assert "没有找到" in capsys.readouterr().out

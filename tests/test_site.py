@@ -253,3 +253,20 @@ def test_pagination_of_the_sample(sample_site: Path, tmp_path: Path, per_page: i
     assert (tmp_path / "out" / f"{DAY}/page/{pages}/index.html").is_file() == (pages > 1)
     assert not (tmp_path / "out" / f"{DAY}/page/{pages + 1}/index.html").exists()
     assert (tmp_path / "out/people/huangshu/page/2/index.html").is_file() == (per_page == 1)
+
+
+def test_an_archive_with_no_article_yet_has_a_front_page_that_says_so(tmp_path: Path) -> None:
+    """A paper starting its archive: the build succeeds, and every page it links to is there."""
+    site = write_site(tmp_path / "site", {"content/.keep": ""})
+    pipeline.build(site, site / "public")
+    public = site / "public"
+    front = (public / "index.html").read_text(encoding="utf-8")
+    assert "还没有刊出的报纸" in front and "<title>测试报 · 测试用的小报</title>" in front
+    sitemap = (public / "sitemap.xml").read_text(encoding="utf-8")
+    assert "<loc>https://news.example.org/archive/index.html</loc>" in sitemap
+    feed = feedparser.parse((public / "feed.xml").read_bytes())
+    assert feed.bozo == 0 and feed.entries == []
+    for page in public.rglob("*.html"):
+        for target in re.findall(r'href="([^"#?]+)"', page.read_text(encoding="utf-8")):
+            if not target.startswith(("http:", "https:", "file:")):
+                assert (page.parent / unquote(target)).exists(), (page, target)
