@@ -50,6 +50,10 @@ def run_import(args: argparse.Namespace) -> int:
     if isinstance(prepared, Problem):
         raise ContentError([prepared])
     print(import_report.text(prepared, args.dry_run))
+    if not prepared.actions:  # an empty dump, or a file that is no dump: not "every file is already there"
+        skipped = len(prepared.split.skipped)
+        raise ContentError([Problem(str(args.file), 1, "no article found in the dump"
+                                    + (f" ({skipped} line(s) skipped, listed above)" if skipped else ""))])
     conflicts = [a for a in prepared.actions if a.status == article_file.CONFLICT]
     if conflicts:
         raise ContentError([Problem(str(a.path), 1, f"{a.detail}; use --force to overwrite") for a in conflicts])

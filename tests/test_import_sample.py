@@ -230,3 +230,15 @@ def test_an_unreadable_dump_is_a_path_line_error(tmp_path: Path, capsys: pytest.
     err = capsys.readouterr().err
     assert f"{bad}:3: cannot decode the dump: byte 0xFF at byte offset 20" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("data", [b"", b"   \n\n \n", "中共大足区委机关报\n".encode()])
+def test_a_dump_with_no_article_is_an_error_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                data: bytes) -> None:
+    site = make_site(tmp_path / "site")
+    dump = tmp_path / "dump.txt"
+    dump.write_bytes(data)
+    before = sorted(site.rglob("*"))
+    assert cli.main(["import", str(dump), "--date", "2022-12-10", "--site", str(site)]) == 1
+    assert f"{dump}:1: no article found in the dump" in capsys.readouterr().err
+    assert sorted(site.rglob("*")) == before
