@@ -37,24 +37,10 @@ def feeds(corpus: Corpus) -> list[Feed]:
         result.append(Feed(Urls.section_feed(section), f"{title} · {section.name}", Urls.section(section),
                            corpus.in_section(section)[:limit]))
     for person in corpus.contributors:
-        articles = _first_distinct((c.article for c in person.credits), limit)
+        articles = person.newest(limit)
         result.append(Feed(Urls.person_feed(person.slug), f"{title} · {person.name}", Urls.person(person.slug),
                            articles))
     return result
-
-
-def _first_distinct(articles: Iterable[Article], limit: int) -> tuple[Article, ...]:
-    """The first `limit` articles, each once (a person may be named twice in one byline).
-
-    By identity, and stopping at the limit: hashing an article hashes all its fields, and the
-    people with the most credits have thousands of them.
-    """
-    seen: dict[int, Article] = {}
-    for article in articles:
-        seen.setdefault(id(article), article)
-        if len(seen) == limit:
-            break
-    return tuple(seen.values())
 
 
 def published(date: dt.date, config: SiteConfig) -> dt.datetime:

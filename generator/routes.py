@@ -171,7 +171,7 @@ class Credited:
 
     @classmethod
     def of(cls, person: Contributor) -> Credited:
-        return cls(person.name, person.slug, person.roles, len(person.credits))
+        return cls(person.name, person.slug, person.roles, len(person.named))
 
 
 def _home(issues: tuple[Issue, ...], per_page: int) -> list[Page]:

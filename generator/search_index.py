@@ -345,4 +345,4 @@ def _fragments(doc: int, article: Article) -> list[tuple[str, dict[str, object]]
 
 
 def _people(corpus: Corpus) -> list[list[object]]:
-    return [[c.name, len(c.credits)] for c in sorted(corpus.contributors, key=lambda c: (-len(c.credits), c.slug))]
+    return [[c.name, len(c.named)] for c in sorted(corpus.contributors, key=lambda c: (-len(c.named), c.slug))]
