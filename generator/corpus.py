@@ -135,7 +135,7 @@ class Issue:
 
 
 # not frozen, though never changed: a frozen dataclass sets each field through object.__setattr__,
-# and a page of credits makes per_page of them
+# and the people named most have thousands of credits
 @dataclass(slots=True)
 class Credit:
     """One person's part in one article."""

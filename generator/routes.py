@@ -176,7 +176,7 @@ class Credited:
 
 def _home(issues: tuple[Issue, ...], per_page: int) -> list[Page]:
     if not issues:  # an archive with no issue yet still has a front page, which says so
-        return [Page(URLS["home"], "issue.html", {"issue": None, "articles": (), "pager": paginate("", (), 1)[0][2],
+        return [Page(URLS["home"], "issue.html", {"issue": None, "articles": (), "pager": Pager(1, 1, (URLS["home"],)),
                                                   "home": True, "previous_issue": None, "next_issue": None})]
     return _issue_page(URLS["home"], issues, len(issues) - 1, per_page, home=True)[:1]
 
