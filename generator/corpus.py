@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import os
+import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import groupby
@@ -47,6 +49,14 @@ class Body:
     def text(self) -> str:
         return self._text if self._text is not None else self._read()[1]
 
+    def text_at(self) -> tuple[str, int, int] | None:
+        """Where the text is stored: the file, its first byte and the byte after it; None while the
+        text is in memory."""
+        if self._where is None:
+            return None
+        path, offset, html_size, text_size = self._where
+        return path, offset + html_size, offset + html_size + text_size
+
     def stored(self, path: str, offset: int, html_size: int, text_size: int) -> None:
         """The body is now at `offset` in `path`: let go of the text in memory."""
         self._where = (path, offset, html_size, text_size)
@@ -68,6 +78,34 @@ class Body:
             self._where = state[1]  # type: ignore[assignment]
         else:
             self._html, self._text, self._where = state[1], state[2], None  # type: ignore[assignment]
+
+
+def texts_matching(articles: Sequence[Article], pattern: bytes) -> set[int]:
+    """The places of the articles whose text may hold a match of `pattern` (a regular expression over
+    UTF-8): each whose stored text does, looked for a bodies file at a time (a new byline name is
+    looked for in every text of the archive: an article at a time, that is every body read), and each
+    whose text is not stored. The caller looks at those again; this sees their text alone."""
+    found: set[int] = set()
+    spans: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    for number, article in enumerate(articles):
+        at = article.body.text_at()
+        if at is None:
+            found.add(number)
+        else:
+            spans[at[0]].append((at[1], at[2], number))
+    search = re.compile(pattern).search
+    for path, places in spans.items():
+        places.sort()
+        starts = [start for start, _, _ in places]
+        with open(path, "rb") as handle:
+            data = handle.read()
+        match = search(data)
+        while match:  # every match, each looked for from the byte after the last one's start: none hides another
+            place = bisect.bisect_right(starts, match.start()) - 1
+            if place >= 0 and match.end() <= places[place][1]:
+                found.add(places[place][2])
+            match = search(data, match.start() + 1)
+    return found
 
 
 _OPEN: dict[str, int] = {}  # the bodies file read last: articles are mostly read in date order

@@ -29,7 +29,7 @@ import numpy as np
 
 from generator import depends, idf, segment
 from generator.cache import code_version
-from generator.corpus import Article, Corpus
+from generator.corpus import Article, Corpus, texts_matching
 from generator.related_pairs import COMMON, Pairing, Table, table
 from generator.routes import Urls
 
@@ -186,8 +186,9 @@ def related_changes(corpus: Corpus, folder: Path, since: str = "") -> tuple[Rela
     if same_order and not differ:  # an edit: those whose digest changed, found at once
         changed_new = edits if edits is not None else depends.changed(digests, old_digests)
     else:
+        holding = _holding(corpus.articles, differ) if differ else set()
         changed_new = [number for number, (row, digest) in enumerate(zip(before.tolist(), digests, strict=True))
-                       if row < 0 or old_digests[row] != digest or (differ and _holds(corpus.articles[number], differ))]
+                       if row < 0 or old_digests[row] != digest or number in holding]
     rows = before.copy()
     rows[changed_new] = -1
     cut = [corpus.articles[number] for number in changed_new]
@@ -269,6 +270,14 @@ _SEP = "\0"  # in no path, so in no URL; nor in a hex digest
 
 def _split(joined: str) -> list[str]:
     return joined.split(_SEP) if joined else []
+
+
+def _holding(articles: Sequence[Article], words: frozenset[str]) -> set[int]:
+    """The places of the articles whose title or text holds one of `words`; the texts looked into a
+    bodies file at a time (texts_matching), then those found read."""
+    maybe = texts_matching(articles, b"|".join(re.escape(word.encode()) for word in sorted(words)))
+    maybe.update(number for number, article in enumerate(articles) if any(word in article.title for word in words))
+    return {number for number in maybe if _holds(articles[number], words)}
 
 
 def _holds(article: Article, words: frozenset[str]) -> bool:

@@ -52,7 +52,7 @@ from typing import overload
 from generator import search_analysis, search_index, search_phrases, segment
 from generator.cache import Cache, text_key
 from generator.cache import key as make_key
-from generator.corpus import Article, Corpus
+from generator.corpus import Article, Corpus, texts_matching
 from generator.output import Staging
 from generator.search_files import SearchFiles
 from generator.search_index import (
@@ -69,7 +69,7 @@ from generator.search_index import (
 )
 from generator.search_postings import KeyData, Mismatch
 from generator.search_reader import Reader
-from generator.search_text import CJK_RE, fold, t2s_table, unfolded
+from generator.search_text import CJK_RE, fold, t2s_table, unfolded, unfolded_utf8
 
 STATE = "search-state.pickle"
 PENDING = ".pending"  # the state and record saved by the helper before the output holds the index (settle)
@@ -338,9 +338,7 @@ def patch(subject: Subject, staging: Staging, output: Path, state: State | None,
     changed = segment.UserDictionary(state.words).changed(segment.UserDictionary(words))
     holds = _finder(changed)
     if holds is not None and len(edited) <= MAX_EDITED:
-        skip = set(edited)
-        edited = sorted(skip.union(doc for doc, article in enumerate(articles[:old_count])
-                                   if doc not in skip and holds(article.title, body_text(article))))
+        edited = sorted(set(edited).union(_holding(articles[:old_count], changed, holds)))
     if len(edited) > MAX_EDITED:
         return None
     filters = (state.filters + [""] * count)[:count]
@@ -388,6 +386,22 @@ def _finder(words: frozenset[str]) -> Callable[[str, str], bool] | None:
     def holds(title: str, body: str) -> bool:
         return bool(search(title) or search(body))
     return holds
+
+
+def _holding(articles: Sequence[Article], words: frozenset[str], holds: Callable[[str, str], bool]) -> set[int]:
+    """The documents whose title or body_text() `holds` (_finder(words)) says hold one of `words`: the
+    texts looked into a bodies file at a time (texts_matching), the other parts in memory, then those
+    found read."""
+    patterns = [pattern for pattern in map(unfolded_utf8, sorted(words)) if pattern is not None]
+    maybe = texts_matching(articles, b"|".join(patterns))
+    maybe.update(doc for doc, article in enumerate(articles) if holds(article.title, _around_text(article)))
+    return {doc for doc in maybe if holds(articles[doc].title, body_text(articles[doc]))}
+
+
+def _around_text(article: Article) -> str:
+    """body_text() but the text: every part of it that is not the text, and every photo's caption."""
+    captions = [f"{photo.caption} {photo.credit}" for photo in article.photos]
+    return "\n".join([article.kicker, article.subtitle, *captions, article.byline])
 
 
 def _cutting(dictionary: segment.UserDictionary) -> Callable[[str], list[str]]:

@@ -107,13 +107,27 @@ def _t2s_codes() -> np.ndarray:  # type: ignore[type-arg]
 def unfolded(folded: str) -> re.Pattern[str] | None:
     """What matches, in text as written, where fold() of the text holds `folded`; None if fold()
     can never give it (an upper-case letter, a traditional character)."""
-    classes = []
+    choices = _unfolding(folded)
+    return None if choices is None else re.compile("".join(
+        "[" + "".join(re.escape(c) for c in matching) + "]" for matching in choices))
+
+
+def unfolded_utf8(folded: str) -> bytes | None:
+    """unfolded() as a pattern over the text's UTF-8 bytes (the source of a bytes expression)."""
+    choices = _unfolding(folded)
+    return None if choices is None else b"".join(
+        b"(?:" + b"|".join(re.escape(c.encode()) for c in matching) + b")" for matching in choices)
+
+
+def _unfolding(folded: str) -> list[list[str]] | None:
+    """Per character of `folded`, the characters that fold to it."""
+    choices = []
     for char in folded:
         matching = [*_sources().get(char, ()), *([char] if fold(char) == char else [])]
         if not matching:
             return None
-        classes.append("[" + "".join(re.escape(c) for c in matching) + "]")
-    return re.compile("".join(classes))
+        choices.append(matching)
+    return choices
 
 
 @cache

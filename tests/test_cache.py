@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from generator import pipeline
 from generator.cache import Cache, Manifest, code_version, key
-from generator.corpus import Corpus
+from generator.config import Section
+from generator.corpus import Article, Body, Corpus, texts_matching
 from tests.conftest import ROOT
 
 
@@ -106,3 +110,35 @@ def test_the_helper_reads_the_folder_list_alone_and_any_list_gives_the_same_site
     assert report.written == 1  # the file removed: the folders' times were all read, none taken as moved
     assert {path: path.read_bytes() for path in output.rglob("*") if path.is_file()} == files
     assert cache.folder_names(output) == list(cache.manifest(output).folders)
+
+
+def _stored(path: Path, bodies: list[tuple[str, str]]) -> list[Article]:
+    """Articles whose bodies (HTML, text) are stored one after another in `path`, as a month's are."""
+    data = b"".join(html.encode() + text.encode() for html, text in bodies)
+    path.write_bytes(b"token" + data)
+    articles, offset = [], len(b"token")
+    for number, (html, text) in enumerate(bodies):
+        body = Body(html, text)
+        body.stored(str(path), offset, len(html.encode()), len(text.encode()))
+        offset += len(html.encode()) + len(text.encode())
+        articles.append(Article(f"a{number}.md", f"a{number}", dt.date(2023, 1, 1), "标题", Section("要闻", "yaowen"),
+                                body=body))
+    return articles
+
+
+def test_texts_are_looked_into_a_bodies_file_at_a_time(tmp_path: Path) -> None:
+    """texts_matching finds every stored text holding the pattern, and no other: not one whose HTML
+    alone holds it, nor one where it runs from the HTML into the text; a text in memory is always
+    among those found (the caller reads it)."""
+    stored = _stored(tmp_path / "m.bodies", [
+        ("<p>张龙贵</p>", "无关"),  # the name in the HTML alone
+        ("<p>x</p>张龙", "贵的话"),  # across the end of the HTML: no text holds it
+        ("<p>y</p>", "记者张龙贵张龙贵"),  # twice, back to back
+        ("", "张龙贵"),  # the whole text
+        ("<p>z</p>", "记者张龙"),  # a part of it at the end of the file
+    ])
+    assert [article.text for article in stored] == ["无关", "贵的话", "记者张龙贵张龙贵", "张龙贵", "记者张龙"]
+    fresh = replace(stored[0], body=Body("<p>在内存</p>", "在内存"))
+    assert texts_matching([*stored, fresh], "张龙贵".encode()) == {2, 3, 5}
+    assert texts_matching(stored, "龙贵|记者张".encode()) == {2, 3, 4}
+    assert texts_matching(stored, re.escape(b"(")) == set()
