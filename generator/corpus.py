@@ -5,9 +5,8 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import os
-import re
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import groupby
@@ -80,11 +79,11 @@ class Body:
             self._html, self._text, self._where = state[1], state[2], None  # type: ignore[assignment]
 
 
-def texts_matching(articles: Sequence[Article], pattern: bytes) -> set[int]:
-    """The places of the articles whose text may hold a match of `pattern` (a regular expression over
-    UTF-8): each whose stored text does, looked for a bodies file at a time (a new byline name is
-    looked for in every text of the archive: an article at a time, that is every body read), and each
-    whose text is not stored. The caller looks at those again; this sees their text alone."""
+def texts_matching(articles: Sequence[Article], literals: Iterable[bytes]) -> set[int]:
+    """The places of the articles whose text may hold one of `literals` (UTF-8): each whose stored text
+    does, looked for a bodies file at a time (a new byline name is looked for in every text of the
+    archive: an article at a time, that is every body read), and each whose text is not stored. The
+    caller looks at those again; this sees their text alone."""
     found: set[int] = set()
     spans: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
     for number, article in enumerate(articles):
@@ -93,18 +92,19 @@ def texts_matching(articles: Sequence[Article], pattern: bytes) -> set[int]:
             found.add(number)
         else:
             spans[at[0]].append((at[1], at[2], number))
-    search = re.compile(pattern).search
+    wanted = [literal for literal in literals if literal]
     for path, places in spans.items():
         places.sort()
         starts = [start for start, _, _ in places]
         with open(path, "rb") as handle:
             data = handle.read()
-        match = search(data)
-        while match:  # every match, each looked for from the byte after the last one's start: none hides another
-            place = bisect.bisect_right(starts, match.start()) - 1
-            if place >= 0 and match.end() <= places[place][1]:
-                found.add(places[place][2])
-            match = search(data, match.start() + 1)
+        for literal in wanted:
+            hit = data.find(literal)
+            while hit >= 0:  # every occurrence, each looked for from the byte after the last one's start
+                place = bisect.bisect_right(starts, hit) - 1
+                if place >= 0 and hit + len(literal) <= places[place][1]:
+                    found.add(places[place][2])
+                hit = data.find(literal, hit + 1)
     return found
 
 

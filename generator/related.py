@@ -275,7 +275,7 @@ def _split(joined: str) -> list[str]:
 def _holding(articles: Sequence[Article], words: frozenset[str]) -> set[int]:
     """The places of the articles whose title or text holds one of `words`; the texts looked into a
     bodies file at a time (texts_matching), then those found read."""
-    maybe = texts_matching(articles, b"|".join(re.escape(word.encode()) for word in sorted(words)))
+    maybe = texts_matching(articles, [word.encode() for word in sorted(words)])
     maybe.update(number for number, article in enumerate(articles) if any(word in article.title for word in words))
     return {number for number in maybe if _holds(articles[number], words)}
 

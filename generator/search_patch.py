@@ -69,7 +69,7 @@ from generator.search_index import (
 )
 from generator.search_postings import KeyData, Mismatch
 from generator.search_reader import Reader
-from generator.search_text import CJK_RE, fold, t2s_table, unfolded, unfolded_utf8
+from generator.search_text import CJK_RE, fold, spellings, t2s_table, unfolded
 
 STATE = "search-state.pickle"
 PENDING = ".pending"  # the state and record saved by the helper before the output holds the index (settle)
@@ -392,8 +392,9 @@ def _holding(articles: Sequence[Article], words: frozenset[str], holds: Callable
     """The documents whose title or body_text() `holds` (_finder(words)) says hold one of `words`: the
     texts looked into a bodies file at a time (texts_matching), the other parts in memory, then those
     found read."""
-    patterns = [pattern for pattern in map(unfolded_utf8, sorted(words)) if pattern is not None]
-    maybe = texts_matching(articles, b"|".join(patterns))
+    ways = [spellings(word) for word in sorted(words)]
+    maybe = (set(range(len(articles))) if None in ways  # too many ways to write one: every text is read
+             else texts_matching(articles, [text.encode() for way in ways for text in way or ()]))
     maybe.update(doc for doc, article in enumerate(articles) if holds(article.title, _around_text(article)))
     return {doc for doc in maybe if holds(articles[doc].title, body_text(articles[doc]))}
 

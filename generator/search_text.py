@@ -7,6 +7,8 @@ offset in the original, which lets the page highlight the original text.
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -112,11 +114,15 @@ def unfolded(folded: str) -> re.Pattern[str] | None:
         "[" + "".join(re.escape(c) for c in matching) + "]" for matching in choices))
 
 
-def unfolded_utf8(folded: str) -> bytes | None:
-    """unfolded() as a pattern over the text's UTF-8 bytes (the source of a bytes expression)."""
+def spellings(folded: str, most: int = 256) -> list[str] | None:
+    """Every text that fold() makes `folded` (none if it can never give it); None if there are more
+    than `most`."""
     choices = _unfolding(folded)
-    return None if choices is None else b"".join(
-        b"(?:" + b"|".join(re.escape(c.encode()) for c in matching) + b")" for matching in choices)
+    if choices is None:
+        return []
+    if math.prod(map(len, choices)) > most:
+        return None
+    return ["".join(chars) for chars in itertools.product(*choices)]
 
 
 def _unfolding(folded: str) -> list[list[str]] | None:

@@ -19,7 +19,7 @@ from search_sites import ROOT, Story, query, write_index, write_site
 from generator import search_analysis, search_index, search_parts, search_phrases, search_reference, segment
 from generator import search_text as search_text
 from generator.pipeline import load
-from generator.search_text import CJK_RE, fold, t2s_table, units
+from generator.search_text import CJK_RE, fold, spellings, t2s_table, unfolded, units
 
 # ---- folding and units ------------------------------------------------------------------------
 
@@ -487,3 +487,15 @@ def test_a_long_term_over_a_frequent_run_finds_exactly_the_articles_that_hold_it
     assert shard("p", "前期经验残") in loaded and shard("k", "前期经验残") in loaded  # the edge key proves it
     frequent = {shard("p", t) for t in ("前期经", "期经验")} - {shard("p", k) for k in ("前期经验残", "残联建")}
     assert frequent and frequent.isdisjoint(loaded)  # the run's triples' positions were not needed
+
+
+def test_the_spellings_of_a_folded_word_are_every_text_that_folds_to_it() -> None:
+    """What an edit looks for, as plain strings, where a new dictionary word may be written."""
+    found = spellings("页岩气")
+    assert found is not None and {"页岩气", "頁岩氣"} <= set(found)
+    assert all(fold(text) == "页岩气" for text in found)
+    pattern = unfolded("页岩气")
+    assert pattern is not None and all(pattern.fullmatch(text) for text in found)
+    assert len(found) == len(set(found))
+    assert spellings("页") and spellings("页" * 12, most=256) is None  # too many to list
+    assert spellings("LNG") == [] and unfolded("LNG") is None  # folded text has no upper case
