@@ -182,11 +182,17 @@ class Cache:
         stored = self._read(self._manifest_name(output, "folders"))
         return stored.split("\0") if isinstance(stored, str) and stored else []
 
-    def search_files(self, output: Path, digest: str) -> SearchFiles | None:
+    def search_files(self, output: Path, digest: str, read: SearchFiles | None = None) -> SearchFiles | None:
         """The record of the search index's files of the last build into `output`, if it is the one
-        the build record names by `digest` (Manifest.searched_digest)."""
-        stored = self._read(self.search_files_name(output)) if digest else None
-        return stored if isinstance(stored, SearchFiles) and stored.digest == digest else None
+        the build record names by `digest` (Manifest.searched_digest); `read`: last_search_files(),
+        if read already."""
+        stored = (read or self.last_search_files(output)) if digest else None
+        return stored if stored is not None and stored.digest == digest else None
+
+    def last_search_files(self, output: Path) -> SearchFiles | None:
+        """The record of the search index's files that the last build into `output` left, whichever."""
+        stored = self._read(self.search_files_name(output))
+        return stored if isinstance(stored, SearchFiles) else None
 
     def save_search_files(self, output: Path, record: SearchFiles, suffix: str = "") -> None:
         self._write(self.search_files_name(output) + suffix, record)

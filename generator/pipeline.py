@@ -317,8 +317,9 @@ def _search_by_helper(helper: prefetch.Helper, site: Path, site_key: str, corpus
         return False
     changed = {number: corpus.articles[number] for number in sorted(edited)}  # (ids are the corpus's places)
     related.precut(changed.values())
-    subject = search_patch.Subject.of(corpus, articles=search_patch.Known(len(corpus.articles), changed))
-    job = search_patch.Job(subject, people, site, site_key, staging.root, output.resolve(), manifest.searched_digest)
+    subject = search_patch.Subject.of(corpus, ([], [], []), search_patch.Known(len(corpus.articles), changed))
+    job = search_patch.Job(subject, search_patch.Edits.of(corpus, changed), people, site, site_key, staging.root,
+                           output.resolve(), manifest.searched_digest)
     return helper.start(segment.current().dictionary, search_patch.by_helper, job)
 
 

@@ -179,9 +179,10 @@ def build_jobs(site: Path, output: Path) -> list[Callable[[], object]]:
     """A build's jobs, by number: content/ scanned (reader.scan), the times of the output folders the
     last build into `output` recorded, as they are now (output.folder_times), idf.sqlite made if it
     is not current (idf.kept_in), and, where the last build's output is recorded (an edit to come,
-    whose search stage the build gives the helper), jieba's dictionary made and the search stage's
-    modules imported. Their modules are imported by the helper when it does them, so a helper forked
-    before the build imports its own (cli.py) is at work meanwhile."""
+    whose search stage the build gives the helper), jieba's dictionary made, the search stage's
+    modules imported and the last index's record and state read (search_patch.read_ahead). Their
+    modules are imported by the helper when it does them, so a helper forked before the build
+    imports its own (cli.py) is at work meanwhile."""
     def content() -> object:
         from generator.reader import scan
 
@@ -211,7 +212,9 @@ def build_jobs(site: Path, output: Path) -> list[Callable[[], object]]:
         if recorded():  # (not a cold build)
             if segment.available_engines()[0] == "rjieba":
                 import rjieba  # noqa: F401  first: jieba's dictionary, which the first text to cut needs
-            from generator import search_patch  # noqa: F401  for Helper.start
+            from generator import search_patch  # for Helper.start
+
+            search_patch.read_ahead(cache(), output)
         return None
     return [content, folders, weights, search]
 

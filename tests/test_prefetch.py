@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from generator import idf, pipeline, prefetch, search_patch, segment
+from generator.cache import text_key
 from generator.reader import scan
 from generator.search_postings import Mismatch
 from tests.conftest import ROOT, article, write_site
@@ -317,3 +318,13 @@ def _fails(self: prefetch.Helper, jobs: Sequence[Callable[[], object]], cutting:
 
 def _files(folder: Path) -> dict[str, bytes]:
     return {path.relative_to(folder).as_posix(): path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+
+def test_an_edits_documents_are_the_last_index_s_with_the_edited_ones_put_in() -> None:
+    """What the helper makes of an edit's hand-over (search_patch.Edits), and when it declines."""
+    last = (["d0", "d1", "d2"], ["s0", "s1", "s2"], ["2023-01-01", "2023-01-01", "2023-01-02"])
+    edits = search_patch.Edits(3, {1: ("d1'", "s1", "2023-01-01")}, text_key(["d0", "d1'", "d2"]))
+    assert edits.docs(last) == (["d0", "d1'", "d2"], ["s0", "s1", "s2"], ["2023-01-01", "2023-01-01", "2023-01-02"])
+    assert last[0] == ["d0", "d1", "d2"]  # (the last index's own are left as they were)
+    assert edits.docs((last[0][:2], last[1][:2], last[2][:2])) is None  # another count
+    assert edits.docs((["dx", "d1", "d2"], *last[1:])) is None  # another digest elsewhere: not that index's
