@@ -183,7 +183,7 @@ class Contributor:
     name: str
     slug: str
     # each article and the person as its byline names them, newest first: made into credits on use, as a
-    # build that changes little shows few people's pages (100,000 articles name some 170,000 people)
+    # build that changes little shows few people's pages (100,000 articles name people 170,000 times)
     named: tuple[tuple[Article, Person], ...]
 
     @cached_property

@@ -93,9 +93,12 @@ def issue_sizes(corpus: Corpus) -> str:
     return b"".join(_varint(len(issue.articles)) for issue in corpus.issues).decode("ascii")
 
 
-def body_text(article: Article) -> str:
-    parts = [article.kicker, article.subtitle, article.text]
-    parts += [f"{p.caption} {p.credit}".strip() for p in article.photos if p.caption not in article.text]
+def body_text(article: Article, text: str | None = None) -> str:
+    """What a document's body is searched in; `text`: another in place of the article's own (with ""
+    what surrounds it, every photo's caption included)."""
+    text = article.text if text is None else text
+    parts = [article.kicker, article.subtitle, text]
+    parts += [f"{p.caption} {p.credit}".strip() for p in article.photos if p.caption not in text]
     parts.append(article.byline)
     return "\n".join(part for part in parts if part)
 

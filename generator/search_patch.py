@@ -431,19 +431,13 @@ def _finder(words: frozenset[str]) -> Callable[[str, str], bool] | None:
 
 def _holding(articles: Sequence[Article], words: frozenset[str], holds: Callable[[str, str], bool]) -> set[int]:
     """The documents whose title or body_text() `holds` (_finder(words)) says hold one of `words`: the
-    texts looked into a bodies file at a time (texts_matching), the other parts in memory, then those
-    found read."""
+    texts looked into a bodies file at a time (texts_matching), what surrounds them in memory, then
+    those found read."""
     ways = [spellings(word) for word in sorted(words)]
     maybe = (set(range(len(articles))) if None in ways  # too many ways to write one: every text is read
              else texts_matching(articles, [text.encode() for way in ways for text in way or ()]))
-    maybe.update(doc for doc, article in enumerate(articles) if holds(article.title, _around_text(article)))
+    maybe.update(doc for doc, article in enumerate(articles) if holds(article.title, body_text(article, "")))
     return {doc for doc in maybe if holds(articles[doc].title, body_text(articles[doc]))}
-
-
-def _around_text(article: Article) -> str:
-    """body_text() but the text: every part of it that is not the text, and every photo's caption."""
-    captions = [f"{photo.caption} {photo.credit}" for photo in article.photos]
-    return "\n".join([article.kicker, article.subtitle, *captions, article.byline])
 
 
 def _cutting(dictionary: segment.UserDictionary) -> Callable[[str], list[str]]:
