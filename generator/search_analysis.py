@@ -15,6 +15,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TypeVar
 
 from generator import search_groups, search_phrase_vector, search_phrases, search_vector, segment
@@ -126,9 +127,18 @@ class Joined:
     frequent: frozenset[str] = frozenset()
     least: int = 0
 
-    def groups(self) -> Iterator[dict[str, list]]:  # type: ignore[type-arg]
-        """The keys by hash group (search_groups), in group order."""
-        yield from search_groups.grouped(self.keys)
+    workers: int = 1  # processes that write its hash groups (search_index)
+
+    def group(self, number: int) -> dict[str, list]:  # type: ignore[type-arg]
+        """A hash group's keys (search_groups)."""
+        return self._grouped[number]
+
+    @cached_property
+    def _grouped(self) -> list[dict[str, list]]:  # type: ignore[type-arg]
+        return search_groups.grouped(self.keys)
+
+    def close(self) -> None:
+        pass
 
 
 def join(parts: Sequence[Part], heavy: int = HEAVY) -> Joined:

@@ -78,25 +78,51 @@ class Files:
 _STATE: dict[str, object] = {}
 
 
+class Local:
+    """Files written under `root` by a worker, as Staging.write would (a file whose key the output
+    already holds is not written again in an incremental build), each recorded in `made` for the
+    parent's staging folder (record())."""
+
+    def __init__(self, encode: Encode, prefix: str, root: Path, previous: dict[str, str], incremental: bool) -> None:
+        self.encode = encode
+        self.prefix = prefix
+        self.previous = previous
+        self.incremental = incremental
+        self.writer = Writer(root)
+        self.made: list[Made] = []
+
+    def __call__(self, name: str, data: object) -> None:
+        url = self.prefix + name + ".js"
+        encoded = self.encode(name, data)
+        key = hashlib.sha1(encoded).hexdigest()
+        written = not (self.incremental and self.previous.get(url) == key)
+        if written:
+            self.writer(url, encoded)
+        self.made.append((url, key, len(encoded), written))
+
+    def close(self) -> list[Made]:
+        self.writer.close()
+        return self.made
+
+
+def record(staging: Staging, made: Iterable[Made]) -> None:
+    """Files a worker made, recorded in the staging folder."""
+    for url, key, _, written in made:
+        staging.fresh(url, key)
+        staging.written += written
+
+
 def _run(start: int, items: Sequence[T], make: Make[T], encode: Encode, prefix: str, root: Path,
          previous: dict[str, str], incremental: bool) -> list[Made]:
-    """Files of documents start, start + 1... (one an item) written under `root`, as Staging.write
-    would: a file whose key the output already holds is not written again in an incremental build."""
-    made: list[Made] = []
-    put = Writer(root)
+    """Files of documents start, start + 1... (one an item) written under `root` (Local)."""
+    put = Local(encode, prefix, root, previous, incremental)
     try:
         for doc, item in enumerate(items, start):
             for name, data in make(doc, item):
-                url = prefix + name + ".js"
-                encoded = encode(name, data)
-                key = hashlib.sha1(encoded).hexdigest()
-                written = not (incremental and previous.get(url) == key)
-                if written:
-                    put(url, encoded)
-                made.append((url, key, len(encoded), written))
+                put(name, data)
     finally:
         put.close()
-    return made
+    return put.made
 
 
 def _started(work: dict[str, object]) -> None:
@@ -141,9 +167,7 @@ class Aside(Generic[T]):
         finally:
             self.close()
         made = [entry for run in runs for entry in run]
-        for url, key, _, written in made:
-            self.staging.fresh(url, key)
-            self.staging.written += written
+        record(self.staging, made)
         return made
 
     def close(self) -> None:

@@ -22,10 +22,10 @@ import json
 import math
 import pickle
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING, TypeVar, overload
 
 from generator import search_phrases
 from generator.corpus import Article, Corpus
@@ -167,19 +167,47 @@ def script(name: str, data: object) -> bytes:
 
 
 class _Writer:
-    """Writes search/data/ files into the staging folder as they are made, counting them."""
+    """Writes search/data/ files into the staging folder as they are made, counting them; files a
+    worker wrote are recorded (record). Its writing thread (search_aside.Files) starts with the first
+    file: no thread of it is running when the key writers are forked."""
 
-    def __init__(self, staging: Staging, files: search_aside.Files) -> None:
+    def __init__(self, staging: Staging) -> None:
         self.staging = staging
-        self.files = files
+        self.files: search_aside.Files | None = None
         self.urls: list[str] = []
         self.bytes = 0
 
     def __call__(self, name: str, data: object) -> None:
+        from generator import search_aside
+
+        if self.files is None:
+            self.files = search_aside.Files(self.staging)
         encoded = script(name, data)
         self.files.write(DATA + name + ".js", encoded)
         self.urls.append(DATA + name + ".js")
         self.bytes += len(encoded)
+
+    def local(self) -> search_aside.Local:
+        """A worker's own writer into the same staging folder."""
+        from generator import search_aside
+
+        return search_aside.Local(script, DATA, self.staging.root, self.staging.previous, self.staging.incremental)
+
+    def record(self, made: list[search_aside.Made]) -> None:
+        from generator import search_aside
+
+        search_aside.record(self.staging, made)
+        self.count(made)
+
+    def count(self, made: list[search_aside.Made]) -> None:
+        """Files the staging folder has recorded (search_aside.Aside.finish)."""
+        for url, _, size, _ in made:
+            self.urls.append(url)
+            self.bytes += size
+
+    def close(self) -> None:
+        if self.files is not None:
+            self.files.close()
 
     def in_order(self) -> None:
         """The files' keys in name order, as the output's manifest has always listed them (a patch
@@ -191,14 +219,15 @@ class _Writer:
 
 def write(corpus: Corpus, staging: Staging) -> IndexStats:
     """Write search/data/ into the staging folder; returns what was written. Each file is written
-    as it is made, and the keys a hash group at a time (search_groups); the fragments, which need
-    nothing the index computes, by a worker process meanwhile (search_aside)."""
+    as it is made, and the keys a hash group at a time (search_groups), by forked workers in a large
+    archive; the fragments, which need nothing the index computes, by a worker process meanwhile
+    (search_aside)."""
     from generator import search_aside
 
     aside = search_aside.Aside(staging, document_order(corpus), _fragments, script, DATA)
     try:
         articles, index = build_index(corpus)
-        put = _Writer(staging, search_aside.Files(staging))  # its thread starts once the analysis's workers are forked
+        put = _Writer(staging)
         try:
             with no_gc():
                 keys = _write_keys(index, put)
@@ -207,10 +236,8 @@ def write(corpus: Corpus, staging: Staging) -> IndexStats:
                     put(f"s/{shard}", table)
                 put("people", _people(corpus))
         finally:
-            put.files.close()
-        for url, _, size, _ in aside.finish():
-            put.urls.append(url)
-            put.bytes += size
+            put.close()
+        put.count(aside.finish())
     finally:
         aside.close()
     put.in_order()
@@ -223,50 +250,103 @@ def _buckets(light: int) -> int:
     return 1 << max(3, math.ceil(math.log2(max(1, light / SHARD_TARGET))))
 
 
-def _write_keys(index: Joined | Streamed, put: Callable[[str, object], None]) -> dict[str, int]:
-    """A heavy key's files as its group is read; each group's shard entries kept on disk until the
-    light postings of all of them give the shard count. Heavy keys are numbered in group order,
-    then key order."""
-    light = heavy = count = 0
+Put = Callable[[str, object], None]  # name, data: a file of search/data/ (a test's put may be a dict's)
+
+
+def _write_keys(index: Joined | Streamed, put: _Writer | Put) -> dict[str, int]:
+    """Each group's heavy keys' files as it is read, its shard entries kept on disk until the light
+    postings of all of them give the shard count; then the shards. Groups are shared among
+    index.workers forked processes, each writing its files itself: a group numbers its own heavy
+    keys, in key order (heavy_number)."""
+    from generator.search_parts import each_group
+
+    workers = index.workers if isinstance(put, _Writer) else 1
+    totals = {"light": 0, "heavy": 0, "keys": 0}
     with tempfile.TemporaryDirectory(prefix="xinyu-shards-") as folder:
         spill = Path(folder)
-        for number, group in enumerate(index.groups()):
-            docs: dict[str, object] = {}
-            positions: dict[str, object] = {}
-            for key in sorted(group):
-                _, entries, postings, buffer, cuts = group[key]
-                text = postings.decode("ascii")
-                if len(text) > HEAVY:
-                    put(shard_name("kx", heavy), text)
-                    docs[key] = [heavy, entries]
-                else:
-                    docs[key] = text
-                    light += len(text)
-                if cuts and len(cuts) > 1:
-                    ends = [offset for _, offset in cuts[1:]] + [len(buffer)]
-                    for part, ((_, start), end) in enumerate(zip(cuts, ends, strict=True)):
-                        put(positions_name(heavy, part), buffer[start:end].decode("ascii"))
-                    positions[key] = [heavy, [entry for entry, _ in cuts]]
-                elif buffer:
-                    positions[key] = buffer.decode("ascii")
-                if len(text) > HEAVY or (cuts and len(cuts) > 1):
-                    heavy += 1
-            count += len(group)
-            del group
-            (spill / str(number)).write_bytes(pickle.dumps((docs, positions), protocol=pickle.HIGHEST_PROTOCOL))
-            del docs, positions
-        buckets = _buckets(light)
-        _write_shards(spill, buckets, put)
-    return {"buckets": buckets, "heavy": heavy, "light": light, "keys": count}
+
+        def entries(number: int) -> tuple[dict[str, int], list[search_aside.Made]]:
+            return _in_worker(put, workers, lambda target: _group_entries(number, index.group(number), target, spill))
+
+        try:
+            for _, (counts, made) in each_group(entries, workers):
+                for name, count in counts.items():
+                    totals[name] += count
+                if made:
+                    assert isinstance(put, _Writer)
+                    put.record(made)
+        finally:
+            index.close()
+        buckets = _buckets(totals["light"])
+        if buckets < GROUPS:  # a shard gathers several groups (a small archive)
+            _write_shards(spill, range(GROUPS), buckets, put)
+        else:  # a shard lies within one group
+            def shards(number: int) -> list[search_aside.Made]:
+                return _in_worker(put, workers, lambda target: _write_shards(spill, [number], buckets, target))[1]
+
+            for _, made in each_group(shards, workers):
+                if made:
+                    assert isinstance(put, _Writer)
+                    put.record(made)
+    return {"buckets": buckets, **totals}
 
 
-def _write_shards(spill: Path, buckets: int, put: Callable[[str, object], None]) -> None:
-    """The key shards (k/, p/) from each group's entries: with GROUPS or more shards, a group's
-    shards are whole once it is read; with fewer, shard b is whole after the last group g with
-    g % buckets == b."""
+T = TypeVar("T")
+
+
+def _in_worker(put: _Writer | Put, workers: int, work: Callable[[Put], T]) -> tuple[T, list[search_aside.Made]]:
+    """work(put) here, or in a forked worker with a writer of its own, whose files it hands back."""
+    if workers == 1 or not isinstance(put, _Writer):
+        return work(put), []
+    local = put.local()
+    try:
+        return work(local), local.made
+    finally:
+        local.close()
+
+
+def heavy_number(group: int, place: int) -> int:
+    """A heavy key's files' number: its group's `place`-th heavy key (in key order). Groups number
+    their own, so each can be written by any process; folders (FOLDER numbers each) fill evenly."""
+    return place * GROUPS + group
+
+
+def _group_entries(number: int, group: dict[str, list], put: Put, spill: Path) -> dict[str, int]:  # type: ignore[type-arg]
+    """A group's heavy keys' files, and its shard entries kept in `spill`."""
+    docs: dict[str, object] = {}
+    positions: dict[str, object] = {}
+    light = heavy = 0
+    for key in sorted(group):
+        _, entries, postings, buffer, cuts = group[key]
+        text = postings.decode("ascii")
+        split = bool(cuts and len(cuts) > 1)
+        files = heavy_number(number, heavy)
+        if len(text) > HEAVY:
+            put(shard_name("kx", files), text)
+            docs[key] = [files, entries]
+        else:
+            docs[key] = text
+            light += len(text)
+        if split:
+            ends = [offset for _, offset in cuts[1:]] + [len(buffer)]
+            for part, ((_, start), end) in enumerate(zip(cuts, ends, strict=True)):
+                put(positions_name(files, part), buffer[start:end].decode("ascii"))
+            positions[key] = [files, [entry for entry, _ in cuts]]
+        elif buffer:
+            positions[key] = buffer.decode("ascii")
+        if len(text) > HEAVY or split:
+            heavy += 1
+    (spill / str(number)).write_bytes(pickle.dumps((docs, positions), protocol=pickle.HIGHEST_PROTOCOL))
+    return {"light": light, "heavy": heavy, "keys": len(group)}
+
+
+def _write_shards(spill: Path, numbers: Iterable[int], buckets: int, put: Put) -> None:
+    """The key shards (k/, p/) of the groups `numbers` (in order) from their entries: with GROUPS or
+    more shards, a group's shards are whole once it is read; with fewer, shard b is whole after the
+    last group g with g % buckets == b."""
     step = min(GROUPS, buckets)
     shards: dict[int, tuple[dict[str, object], dict[str, object]]] = {}
-    for number in range(GROUPS):
+    for number in numbers:
         docs, positions = pickle.loads((spill / str(number)).read_bytes())
         where = dict(zip(docs, [h % buckets for h in key_hashes(list(docs))], strict=True))
         for key, value in docs.items():

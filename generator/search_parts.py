@@ -32,6 +32,8 @@ from generator.search_text import fold, t2s_table
 
 PART_DOCS = 512
 PARALLEL_FROM = 300  # documents to analyse before starting workers pays
+# processes that join or write hash groups at once: each holds a group's keys
+GROUP_WORKERS = 2
 # parts a worker makes before a fresh one takes over: a long-lived worker's memory only grows (pages
 # of the parent it touched, copied; its allocator's high-water mark), and it is counted per worker
 RECYCLE = 8
@@ -144,7 +146,8 @@ PHRASES = ".phrases"  # a part's phrase keys are kept beside it, under its name 
 class Streamed:
     """The whole index's keys as Joined holds them, a hash group at a time: the pairs and triples
     of each group joined and cut (kept in `spill` until read), the parts' phrase keys of the group
-    appended when it is read, and keys given whole (the filters) added to their group."""
+    appended when it is read, and keys given whole (the filters) added to their group. A group is
+    read once, by the process that writes it (search_index); close() removes what is left."""
 
     cache: PartCache
     names: list[str]
@@ -155,30 +158,29 @@ class Streamed:
     least: int = 0
     heavy: int = HEAVY  # positions are cut for files of their own every `heavy` bytes or so
     extra: list[dict[str, list]] | None = None  # type: ignore[type-arg]
+    workers: int = 1  # processes that write its hash groups (search_index)
 
     def include(self, keys: dict[str, list]) -> None:  # type: ignore[type-arg]
         """Keys no text makes (search_index's filters), whole."""
         self.extra = search_groups.grouped(keys)
 
-    def groups(self) -> Iterator[dict[str, list]]:  # type: ignore[type-arg]
-        """Each group's keys once, in group order; the spill is gone when the last is read."""
-        try:
-            for group in range(search_groups.GROUPS):
-                path = Path(self.spill.name) / f"{group}.pickle"
-                with no_gc():
-                    keys = pickle.loads(path.read_bytes())
-                    path.unlink()
-                    base = 0
-                    edges: dict[str, list[tuple[int, int, array[int] | bytes | None]]] = {}  # edge keys' positions
-                    for name, documents in zip(self.names, self.documents, strict=True):
-                        _append(keys, edges, self.cache.phrase_keys(name, group), base)
-                        base += documents
-                    _cut_all({key: keys[key] for key in edges}, edges, self.heavy)
-                    keys.update(self.extra[group] if self.extra else {})
-                yield keys
-                del keys
-        finally:
-            self.spill.cleanup()
+    def group(self, number: int) -> dict[str, list]:  # type: ignore[type-arg]
+        """A group's keys, once (its spill is gone once read): in whichever process writes it."""
+        path = Path(self.spill.name) / f"{number}.pickle"
+        with no_gc():
+            keys = pickle.loads(path.read_bytes())
+            path.unlink()
+            base = 0
+            edges: dict[str, list[tuple[int, int, array[int] | bytes | None]]] = {}  # edge keys' positions
+            for name, documents in zip(self.names, self.documents, strict=True):
+                _append(keys, edges, self.cache.phrase_keys(name, number), base)
+                base += documents
+            _cut_all({key: keys[key] for key in edges}, edges, self.heavy)
+            keys.update(self.extra[number] if self.extra else {})
+        return keys  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        self.spill.cleanup()
 
 
 def analysed(texts: Sequence[tuple[str, str]], months: Sequence[str], heavy: int = HEAVY,
@@ -210,7 +212,7 @@ def analysed(texts: Sequence[tuple[str, str]], months: Sequence[str], heavy: int
     for i, made in _each(part, [i for i, v in enumerate(vocabularies) if v is None], bounds, workers):
         vocabularies[i] = made
     least = search_phrases.least(len(texts))
-    held = _join_groups(cache, names, bounds, Path(spill.name), heavy, least)
+    held = _join_groups(cache, names, bounds, Path(spill.name), heavy, least, group_workers(len(texts), workers))
     frequent = frozenset(triple for triples in held for triple in triples)
     digests = [search_phrases.digest(h, cache.part(name).words) for h, name in zip(held, names, strict=True)]
 
@@ -224,15 +226,16 @@ def analysed(texts: Sequence[tuple[str, str]], months: Sequence[str], heavy: int
     if segmenter.cache_path:
         cache.keep_only(set(names))
     vocabulary = set().union(*(v for v in vocabularies if v is not None))
-    return Streamed(cache, names, [end - start for start, end in bounds], spill, vocabulary, frequent, least, heavy)
+    return Streamed(cache, names, [end - start for start, end in bounds], spill, vocabulary, frequent, least, heavy,
+                    workers=group_workers(len(texts), workers))
 
 
 def _join_groups(cache: PartCache, names: list[str], bounds: Sequence[tuple[int, int]], spill: Path,
-                 heavy: int, least: int) -> list[list[str]]:
+                 heavy: int, least: int, workers: int) -> list[list[str]]:
     """Phase 1 joined a hash group at a time, each kept in `spill`: returns the frequent triples
     each part holds, sorted (search_phrases.held), which its phrase keys are made of."""
-    held: list[list[str]] = [[] for _ in names]
-    for group in range(search_groups.GROUPS):
+
+    def join(group: int) -> list[list[str]]:
         with no_gc():
             keys: dict[str, list] = {}  # type: ignore[type-arg]
             pieces: dict[str, list[tuple[int, int, array[int] | bytes | None]]] = {}
@@ -241,11 +244,15 @@ def _join_groups(cache: PartCache, names: list[str], bounds: Sequence[tuple[int,
                 _append(keys, pieces, part_keys, start)
             _cut_all(keys, pieces, heavy)
             found = search_phrases.frequent(((key, state[1]) for key, state in keys.items()), least)
-            for triples, part_keys in zip(held, parts, strict=True):
-                triples += search_phrases.held(found, part_keys)
+            held = [search_phrases.held(found, part_keys) for part_keys in parts]
             del parts, pieces
             (spill / f"{group}.pickle").write_bytes(_pickled(keys))
-            del keys
+            return held
+
+    held: list[list[str]] = [[] for _ in names]
+    for _, found in each_group(join, workers):
+        for triples, more in zip(held, found, strict=True):
+            triples += more
     return [sorted(triples) for triples in held]
 
 
@@ -266,14 +273,35 @@ def _each(work: Callable[[int], T], todo: list[int], bounds: Sequence[tuple[int,
     """(i, work(i)) for each part i of `todo`: in forked workers when there are several parts and
     enough documents to pay for starting them."""
     if workers > 1 and len(todo) > 1 and sum(bounds[i][1] - bounds[i][0] for i in todo) >= PARALLEL_FROM:
-        segment.flush()  # no SQLite connection crosses the fork
-        _STATE["work"] = work
-        try:
-            with multiprocessing.get_context("fork").Pool(min(workers, len(todo)), maxtasksperchild=RECYCLE) as pool:
-                for i, data in zip(todo, pool.imap(_forked, todo), strict=True):
-                    yield i, pickle.loads(data)
-        finally:
-            _STATE.clear()
+        yield from _forked_each(work, todo, workers)
     else:
         for i in todo:
             yield i, work(i)
+
+
+def group_workers(documents: int, workers: int | None = None) -> int:
+    """How many processes join or write the hash groups of an index of `documents`: one below
+    PARALLEL_FROM."""
+    workers = workers if workers is not None else os.cpu_count() or 1
+    return min(workers, GROUP_WORKERS) if documents >= PARALLEL_FROM else 1
+
+
+def each_group(work: Callable[[int], T], workers: int) -> Iterator[tuple[int, T]]:
+    """(group, work(group)) for every hash group in order, in `workers` forked processes if more than one."""
+    groups = list(range(search_groups.GROUPS))
+    if workers > 1:
+        yield from _forked_each(work, groups, workers)
+    else:
+        for group in groups:
+            yield group, work(group)
+
+
+def _forked_each(work: Callable[[int], T], todo: list[int], workers: int) -> Iterator[tuple[int, T]]:
+    segment.flush()  # no SQLite connection crosses the fork
+    _STATE["work"] = work
+    try:
+        with multiprocessing.get_context("fork").Pool(min(workers, len(todo)), maxtasksperchild=RECYCLE) as pool:
+            for i, data in zip(todo, pool.imap(_forked, todo), strict=True):
+                yield i, pickle.loads(data)
+    finally:
+        _STATE.clear()

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from generator import search_analysis, search_groups, search_index, segment
+from generator.output import Staging
 from generator.search_analysis import Joined, analyse, join
 from generator.search_groups import GROUPS, key_hash, key_hashes
 
@@ -96,5 +97,35 @@ def test_every_key_is_written_once_in_its_shard_with_its_data(monkeypatch: pytes
             assert entries == count and files.pop(search_index.shard_name("kx", number)) == postings
             numbers.add(number)
     assert files == {}  # nothing else was written
-    assert numbers == set(range(written["heavy"])) and written["heavy"] > 0
+    # each group numbers its heavy keys: place * GROUPS + group, the places from 0 without a gap
+    assert len(numbers) == written["heavy"] > 0
+    for group in range(GROUPS):
+        places = sorted(number // GROUPS for number in numbers if number % GROUPS == group)
+        assert places == list(range(len(places)))
     assert written["light"] == sum(len(p) for _, p, _, _ in expected.values() if len(p) <= 40)
+
+
+@pytest.mark.parametrize("target", [10**9, 8])
+def test_forked_writers_write_what_one_process_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      target: int) -> None:
+    """Groups shared among two forked processes, each writing its own files: the same files, bytes
+    and manifest keys as one process writing every group, with few shards (each gathering groups,
+    written by the parent) and with many (each within a group, written by its group's process)."""
+    monkeypatch.setattr(search_index, "HEAVY", 40)
+    monkeypatch.setattr(search_index, "SHARD_TARGET", target)
+    made = {}
+    for workers in (1, 2):
+        index = _joined(3)
+        index.workers = workers
+        staging = Staging(tmp_path / str(workers), {})
+        put = search_index._Writer(staging)
+        written = search_index._write_keys(index, put)
+        put.close()
+        put.in_order()
+        files = {path.relative_to(staging.root).as_posix(): path.read_bytes()
+                 for path in staging.root.rglob("*") if path.is_file()}
+        made[workers] = (written, files, list(staging.keys.items()), staging.written, put.bytes)
+    assert made[1] == made[2]
+    written, files, keys, count, size = made[2]
+    assert written["heavy"] > 0 and (written["buckets"] < GROUPS if target > 1000 else written["buckets"] > GROUPS)
+    assert [url for url, _ in keys] == sorted(files) and count == len(files) and size == sum(map(len, files.values()))
