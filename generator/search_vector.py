@@ -105,13 +105,16 @@ def _dense(keys: Ints) -> Ints:
 
 
 def _order(keys: Ints) -> Ints:
-    """The rows by key, rows of one key in their order: one sort of (key, row) as an int64 (a
-    stable sort of the keys takes several times longer)."""
-    bits = len(keys).bit_length()
-    if int(keys.max()).bit_length() + bits > 63:
-        keys = _dense(keys)
-    rows = np.sort(keys << bits | np.arange(len(keys)))
-    return rows & ((1 << bits) - 1)
+    """The rows by key, rows of one key in their order: a stable sort, 16 bits of the keys at a time
+    from the lowest (numpy sorts 16-bit numbers stably by radix): for pairs, whose keys are 20-30
+    bits, a third of the time of sorting (key, row) as one int64."""
+    order: Ints | None = None
+    for shift in range(0, max(1, int(keys.max()).bit_length()), 16):
+        digit = (keys >> shift & 0xFFFF).astype(np.uint16)
+        step = np.argsort(digit if order is None else digit[order], kind="stable")
+        order = step if order is None else order[step]
+    assert order is not None
+    return order
 
 
 def _varints(values: Ints, raw: Flags | None = None) -> tuple[bytes, Ints]:
@@ -128,9 +131,8 @@ def _varints(values: Ints, raw: Flags | None = None) -> tuple[bytes, Ints]:
     alphabet = np.frombuffer(search_analysis.ALPHABET, dtype=np.uint8)
     chars = np.empty(int(ends[-1]) if len(ends) else 0, dtype=np.uint8)
     # a value's characters low bits first, each column written where the values are that long
-    chars[starts] = alphabet[(values & 31) | (digits > 1) << 5]
-    if raw is not None:
-        chars[starts[raw]] = alphabet[values[raw]]
+    first = (values & 31) | (digits > 1) << 5
+    chars[starts] = alphabet[first if raw is None else np.where(raw, values, first)]
     for j in range(1, width):
         longer = np.flatnonzero(digits > j)
         chars[starts[longer] + j] = alphabet[(values[longer] >> 5 * j & 31) | (digits[longer] > j + 1) << 5]
@@ -209,9 +211,9 @@ class _Entries:
         self.of = np.cumsum(new_entry, dtype=code.dtype) - 1  # each row's entry
         self.body = body
         count = len(self.first)
-        self.titles = np.bincount(self.of, weights=~body, minlength=count).astype(np.int64)
-        self.bodies = np.bincount(self.of, weights=body, minlength=count).astype(np.int64)
-        self.whole = np.bincount(self.of, weights=(code & 3) == 3, minlength=count) > 0
+        self.bodies = np.add.reduceat(body, self.first, dtype=np.int64)
+        self.titles = np.diff(self.first, append=len(code)) - self.bodies
+        self.whole = np.logical_or.reduceat((code & 3) == 3, self.first)
         self.doc = doc[self.first]
         self.key_first = np.flatnonzero(new_key[self.first])  # each key's first entry
         self.key_end = np.append(self.key_first[1:], count)
