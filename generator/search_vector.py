@@ -172,31 +172,34 @@ class _Table:
         del text
         entries = _Entries(new_key, doc, body, code)
         values, raw, key_token = entries.postings()
-        postings, token_at = _varints(values, raw)
+        encoded, token_at = _varints(values, raw)
+        postings = bytearray(encoded)  # a slice of a bytearray is one: no bytes made on the way
+        del encoded
         post_bounds = np.append(token_at[key_token], len(postings)).tolist()
         del values, raw, token_at
         firsts = entries.doc[entries.key_first].tolist()
         lasts = entries.doc[entries.key_end - 1].tolist()
         counts = (entries.key_end - entries.key_first).tolist()
         if not positions:
-            return {name: [first, last, n, bytearray(postings[a:b]), None, None]
+            return {name: [first, last, n, postings[a:b], None, None]
                     for name, first, last, n, a, b in zip(names, firsts, lasts, counts, post_bounds,
                                                           post_bounds[1:], strict=False)}
         values, header_at = entries.positions(code)
         del code
-        buffer, token_at = _varints(values)
-        del values
+        encoded, token_at = _varints(values)
+        buffer = bytearray(encoded)
+        del values, encoded
         entry_start = token_at[header_at]
         del token_at
         key_start = entry_start[entries.key_first]
-        relative = (entry_start - np.repeat(key_start, entries.key_end - entries.key_first)).tolist()
+        relative = array("I", (entry_start - np.repeat(key_start, entries.key_end - entries.key_first))
+                         .astype(np.uint32).tobytes())
         pos_bounds = np.append(key_start, len(buffer)).tolist()
         out: dict[str, search_analysis.KeyState] = {}
         for i, (name, first, last, n, e) in enumerate(zip(names, firsts, lasts, counts,
                                                           entries.key_first.tolist(), strict=True)):
-            out[name] = [first, last, n, bytearray(postings[post_bounds[i]:post_bounds[i + 1]]),
-                         bytearray(buffer[pos_bounds[i]:pos_bounds[i + 1]]),
-                         None if n == 1 else array("I", relative[e:e + n])]
+            out[name] = [first, last, n, postings[post_bounds[i]:post_bounds[i + 1]],
+                         buffer[pos_bounds[i]:pos_bounds[i + 1]], None if n == 1 else relative[e:e + n]]
         return out
 
 
