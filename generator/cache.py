@@ -60,7 +60,8 @@ class Cache:
         try:
             with open(self.folder / name, "rb") as handle:
                 return pickle.load(handle)
-        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError,
+                IndexError):  # written by other code: its objects' state may not fit this code's
             return None
 
     def _write(self, name: str, value: Any) -> None:
