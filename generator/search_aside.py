@@ -1,10 +1,10 @@
 """search/data/ files made and written by a worker process while the parent does other work.
 
-A cold build's search stage is mostly the parent's: joining the parts' keys a hash group at a time
-and writing the key files, one core busy and the other idle once the parts are analysed. The
-articles' fragments (f/, some 60,000 files at 10,000 articles) depend on nothing the index computes,
-so one worker makes and writes them meanwhile, a run of documents at a time, and hands back only
-what the staging folder records of each file: its name, its key and its size.
+The articles' fragments (f/, some 60,000 files at 10,000 articles) depend on nothing the index
+computes, so one worker makes and writes them while the index is made, a run of documents at a time,
+and hands back only what the staging folder records of each file: its name, its key and its size.
+The key files are written the same way (Local, record) by the forked processes that write the
+index's hash groups (search_index).
 
 The worker is spawned, not forked: a forked one shares the parent's pages copy-on-write, and as the
 parent joins groups it writes over them, so each page it wrote was held twice (at 100,000 articles
