@@ -60,8 +60,7 @@ class Cache:
         try:
             with open(self.folder / name, "rb") as handle:
                 return pickle.load(handle)
-        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError,
-                IndexError):  # written by other code: its objects' state may not fit this code's
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
             return None
 
     def _write(self, name: str, value: Any) -> None:

@@ -24,9 +24,6 @@ class Photo:
     src: str = ""
 
 
-LEAD = 200  # characters of an article's text kept in memory for lists (Body.lead; templates truncate it)
-
-
 class Body:
     """An article's body as HTML and as plain text: held in memory while new, read back when needed.
 
@@ -35,12 +32,11 @@ class Body:
     stored them (cache.py), each is read from its place in a month's file on every use, not kept.
     """
 
-    __slots__ = ("_html", "_lead", "_text", "_where")
+    __slots__ = ("_html", "_text", "_where")
 
     def __init__(self, html: str = "", text: str = "") -> None:
         self._html: str | None = html
         self._text: str | None = text
-        self._lead = text[:LEAD]
         self._where: tuple[str, int, int, int] | None = None  # file, offset, bytes of HTML, bytes of text
 
     @property
@@ -50,12 +46,6 @@ class Body:
     @property
     def text(self) -> str:
         return self._text if self._text is not None else self._read()[1]
-
-    @property
-    def lead(self) -> str:
-        """The text's first LEAD characters, always in memory: a list of articles shows the start
-        of each (and one more character tells whether it goes on), and an article is in many lists."""
-        return self._lead
 
     def text_at(self) -> tuple[str, int, int] | None:
         """Where the text is stored: the file, its first byte and the byte after it; None while the
@@ -78,15 +68,14 @@ class Body:
 
     def __getstate__(self) -> object:
         # stored: only where it is (the point of the month files); otherwise the text itself
-        return ("at", self._where, self._lead) if self._where is not None else ("is", self._html, self._text)
+        return ("at", self._where) if self._where is not None else ("is", self._html, self._text)
 
     def __setstate__(self, state: tuple[object, ...]) -> None:
         if state[0] == "at":
             self._html = self._text = None
-            self._where, self._lead = state[1], state[2]  # type: ignore[assignment]
+            self._where = state[1]  # type: ignore[assignment]
         else:
             self._html, self._text, self._where = state[1], state[2], None  # type: ignore[assignment]
-            self._lead = self._text[:LEAD]  # type: ignore[index]
 
 
 def texts_matching(articles: Sequence[Article], literals: Iterable[bytes]) -> set[int]:
@@ -154,12 +143,6 @@ class Article:
     def text(self) -> str:
         """Plain text of the body, for search, summaries and related articles."""
         return self.body.text
-
-    @property
-    def lead(self) -> str:
-        """The text's first corpus.LEAD characters: what a list of articles shows, without reading
-        the body (an article's summary truncates its text to far fewer)."""
-        return self.body.lead
 
     @property
     def sort_key(self) -> tuple[dt.date, int, int, str]:

@@ -49,19 +49,6 @@ def test_a_bodies_file_not_matching_its_month_is_not_used(site: Path) -> None:
     assert not month.exists()  # parsed again and stored again, under another name
 
 
-def test_a_cache_whose_bodies_were_stored_by_other_code_is_not_used(site: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    """Other code's cache may hold objects whose state does not fit this code's (a body stored
-    before it kept a lead): it is parsed again, not a traceback, and the lists show the same."""
-    corpus = cached_load(site)
-    monkeypatch.setattr(Body, "__getstate__", lambda body: ("at", body._where))
-    pipeline.site_cache(site).save_articles({a.source: (b"", a) for a in corpus.articles}, {})  # type: ignore[misc]
-    monkeypatch.undo()
-    again = cached_load(site)
-    assert bodies(again) == bodies(pipeline.load(site))
-    assert [a.lead for a in again.articles] == [a.text[:200] for a in again.articles]
-
-
 def test_an_edit_moves_the_other_bodies_of_its_month_along(site: Path) -> None:
     first = cached_load(site)
     path = next(site.glob("content/2022/12/10/*.md"))
