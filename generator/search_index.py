@@ -22,7 +22,7 @@ import json
 import math
 import pickle
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar, overload
@@ -258,51 +258,49 @@ def _write_keys(index: Joined | Streamed, put: _Writer | Put) -> dict[str, int]:
     postings of all of them give the shard count; then the shards. Groups are shared among
     index.workers forked processes, each writing its files itself: a group numbers its own heavy
     keys, in key order (heavy_number)."""
-    from generator.search_parts import each_group
-
-    workers = index.workers if isinstance(put, _Writer) else 1
     totals = {"light": 0, "heavy": 0, "keys": 0}
     with tempfile.TemporaryDirectory(prefix="xinyu-shards-") as folder:
         spill = Path(folder)
-
-        def entries(number: int) -> tuple[dict[str, int], list[search_aside.Made]]:
-            return _in_worker(put, workers, lambda target: _group_entries(number, index.group(number), target, spill))
-
         try:
-            for _, (counts, made) in each_group(entries, workers):
+            for counts in _each_group(index, put, lambda number, target: _group_entries(
+                    number, index.group(number), target, spill)):
                 for name, count in counts.items():
                     totals[name] += count
-                if made:
-                    assert isinstance(put, _Writer)
-                    put.record(made)
         finally:
             index.close()
         buckets = _buckets(totals["light"])
         if buckets < GROUPS:  # a shard gathers several groups (a small archive)
             _write_shards(spill, range(GROUPS), buckets, put)
         else:  # a shard lies within one group
-            def shards(number: int) -> list[search_aside.Made]:
-                return _in_worker(put, workers, lambda target: _write_shards(spill, [number], buckets, target))[1]
-
-            for _, made in each_group(shards, workers):
-                if made:
-                    assert isinstance(put, _Writer)
-                    put.record(made)
+            for _ in _each_group(index, put, lambda number, target: _write_shards(spill, [number], buckets, target)):
+                pass
     return {"buckets": buckets, **totals}
 
 
 T = TypeVar("T")
 
 
-def _in_worker(put: _Writer | Put, workers: int, work: Callable[[Put], T]) -> tuple[T, list[search_aside.Made]]:
-    """work(put) here, or in a forked worker with a writer of its own, whose files it hands back."""
-    if workers == 1 or not isinstance(put, _Writer):
-        return work(put), []
-    local = put.local()
-    try:
-        return work(local), local.made
-    finally:
-        local.close()
+def _each_group(index: Joined | Streamed, put: _Writer | Put, work: Callable[[int, Put], T]) -> Iterator[T]:
+    """work(group, put) for every hash group in order: here, or shared among index.workers forked
+    processes, each with a writer of its own (search_aside.Local) whose files are recorded here."""
+    from generator.search_parts import each_group
+
+    if not isinstance(put, _Writer) or index.workers == 1:
+        for number in range(GROUPS):
+            yield work(number, put)
+        return
+    writer = put
+
+    def forked(number: int) -> tuple[T, list[search_aside.Made]]:
+        local = writer.local()
+        try:
+            return work(number, local), local.made
+        finally:
+            local.close()
+
+    for _, (result, made) in each_group(forked, index.workers):
+        writer.record(made)
+        yield result
 
 
 def heavy_number(group: int, place: int) -> int:
