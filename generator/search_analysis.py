@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TypeVar
 
-from generator import search_groups, search_phrase_vector, search_phrases, search_vector, segment
+from generator import search_columns, search_groups, search_phrase_vector, search_phrases, search_vector, segment
 from generator.search_text import fold
 
 VERSION = "7"  # bump when what a part holds changes: it empties the cache
@@ -68,8 +68,12 @@ KeyState = list  # type: ignore[type-arg]
 class Part:
     documents: int
     vocabulary: frozenset[str]
-    keys: dict[str, KeyState]  # pairs, triples, Latin/digit runs (phrase keys come in phase 2)
+    columns: search_columns.Columns  # pairs, triples, Latin/digit runs (phrase keys come in phase 2)
     words: tuple[tuple[search_phrases.Lengths, search_phrases.Lengths], ...] = ()  # per document, for phase 2
+
+    @property
+    def keys(self) -> dict[str, KeyState]:
+        return self.columns.states()
 
 
 def analyse(texts: Sequence[tuple[str, str]], cut: Cut) -> Part:
@@ -91,7 +95,6 @@ def no_gc() -> Iterator[None]:
 
 
 def _analyse(texts: Sequence[tuple[str, str]], cut: Cut) -> Part:
-    keys: dict[str, KeyState] = {}
     vocabulary: set[str] = set()
     folded: list[tuple[str, set[int], str, set[int]]] = []
     words: list[tuple[search_phrases.Lengths, search_phrases.Lengths]] = []
@@ -102,8 +105,8 @@ def _analyse(texts: Sequence[tuple[str, str]], cut: Cut) -> Part:
         title_words, body_words = search_phrases.lengths(cut(title)), search_phrases.lengths(cut(body))
         words.append((title_words, body_words))
         folded.append((title, search_phrases.starts(title_words), body, search_phrases.starts(body_words)))
-    keys.update(search_vector.unit_keys(folded))  # what search_reference.unit_keys makes, with numpy
-    return Part(len(texts), frozenset(vocabulary), keys, tuple(words))
+    columns = search_vector.unit_columns(folded)  # what search_reference.unit_keys makes, with numpy
+    return Part(len(texts), frozenset(vocabulary), columns, tuple(words))
 
 
 def phrase_keys(texts: Sequence[tuple[str, str]], part: Part, frequent: Collection[str]) -> dict[str, KeyState]:
@@ -111,8 +114,13 @@ def phrase_keys(texts: Sequence[tuple[str, str]], part: Part, frequent: Collecti
     frequent triples; entries as every key's, postings only. Made for the whole part at once with
     numpy (search_phrase_vector), which tests/test_search_phrase_vector.py holds equal to the rules
     taken document by document (search_reference.phrase_keys)."""
+    return phrase_columns(texts, part, frequent).states()
+
+
+def phrase_columns(texts: Sequence[tuple[str, str]], part: Part, frequent: Collection[str]) -> search_columns.Columns:
+    """phrase_keys as columns (search_columns), as a build keeps them."""
     with no_gc():
-        return search_phrase_vector.phrase_keys(texts, part.words, frequent)
+        return search_phrase_vector.phrase_columns(texts, part.words, frequent)
 
 
 @dataclass
@@ -150,7 +158,7 @@ def join(parts: Sequence[Part], heavy: int = HEAVY) -> Joined:
 
 def _join(parts: Sequence[Part], heavy: int) -> Joined:
     keys: dict[str, list] = {}  # type: ignore[type-arg]
-    pieces: dict[str, list[tuple[int, int, array[int] | bytes | None]]] = {}
+    pieces: dict[str, list[tuple[int, int, array[int] | None]]] = {}
     vocabulary: set[str] = set()
     base = 0
     for part in parts:
@@ -161,7 +169,7 @@ def _join(parts: Sequence[Part], heavy: int) -> Joined:
     return Joined(keys, vocabulary)
 
 
-def _cut_all(keys: dict[str, list], pieces: dict[str, list[tuple[int, int, array[int] | bytes | None]]],  # type: ignore[type-arg]
+def _cut_all(keys: dict[str, list], pieces: dict[str, list[tuple[int, int, array[int] | None]]],  # type: ignore[type-arg]
              heavy: int) -> None:
     for key, state in keys.items():
         if len(state[3]) > heavy:
@@ -173,7 +181,7 @@ def join_phrases(joined: Joined, parts: Sequence[Part], phrases: Sequence[dict[s
     """Each part's phrase keys (phase 2) into the joined index: no key in common with the pairs and
     triples, so appended after them; the edge keys' positions cut as the triples' are."""
     base = 0
-    edges: dict[str, list[tuple[int, int, array[int] | bytes | None]]] = {}
+    edges: dict[str, list[tuple[int, int, array[int] | None]]] = {}
     with no_gc():
         for part, keys in zip(parts, phrases, strict=True):
             _append(joined.keys, edges, keys, base)
@@ -181,7 +189,7 @@ def join_phrases(joined: Joined, parts: Sequence[Part], phrases: Sequence[dict[s
         _cut_all({key: joined.keys[key] for key in edges}, edges, heavy)
 
 
-def _append(keys: dict[str, list], pieces: dict[str, list[tuple[int, int, array[int] | bytes | None]]],  # type: ignore[type-arg]
+def _append(keys: dict[str, list], pieces: dict[str, list[tuple[int, int, array[int] | None]]],  # type: ignore[type-arg]
             part: dict[str, KeyState], base: int) -> None:
     """One part's keys after those of the parts before it, whose documents end at `base`."""
     get = keys.get
@@ -201,12 +209,12 @@ def _append(keys: dict[str, list], pieces: dict[str, list[tuple[int, int, array[
         state[1] += count
 
 
-def _cuts(pieces: list[tuple[int, int, array[int] | bytes | None]], heavy: int) -> list[tuple[int, int]] | None:
-    """Where a positions file may start: the first entry at least `heavy` bytes past the last cut.
-    A kept part's entry starts are the bytes of their array (search_parts.PartCache)."""
+def _cuts(pieces: list[tuple[int, int, array[int] | None]], heavy: int) -> list[tuple[int, int]] | None:
+    """Where a positions file may start: the first entry at least `heavy` bytes past the last cut;
+    pieces: (entries before, bytes before, a part's entry starts or None for one entry)."""
     cuts = [(0, 0)]
     for entry, offset, starts in pieces:
-        local = (0,) if starts is None else memoryview(starts).cast("I") if isinstance(starts, bytes) else starts
+        local = (0,) if starts is None else starts
         while True:
             j = bisect_left(local, cuts[-1][1] + heavy - offset)
             if j == len(local):

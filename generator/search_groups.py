@@ -65,7 +65,7 @@ def grouped(keys: dict[str, Any]) -> list[dict[str, Any]]:
 _ERRORS = (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError, IndexError)
 
 
-def write(path: Path, about: tuple[Any, ...], groups: Iterable[dict[str, Any]]) -> None:
+def write(path: Path, about: tuple[Any, ...], groups: Iterable[object]) -> None:
     """A grouped file: `about` (whatever its writer keeps there) and one pickle per group, each
     written as it is made, then where each lies and, in the last 8 bytes, where that list starts.
     Written beside `path` and moved into place."""
@@ -105,7 +105,6 @@ def about(path: Path) -> tuple[Any, ...] | None:
     return found if isinstance(found, tuple) else None
 
 
-def group(path: Path, number: int) -> dict[str, Any]:
+def group(path: Path, number: int) -> Any:
     """One group of a grouped file (whose `about` was read and found good)."""
-    keys: dict[str, Any] = _section(path, number + 1)
-    return keys
+    return _section(path, number + 1)

@@ -3,31 +3,33 @@ joined index streamed a hash group at a time.
 
 Documents are taken in parts: a run of at most PART_DOCS documents of one month. Parts are analysed
 (search_analysis) by forked workers when there are several to do, kept in SITE/.cache/search/ by a
-hash of their texts, their keys split into hash groups (search_groups); an edit makes one part again
-instead of the whole archive. A worker keeps what it made on disk and hands back only the part's
-vocabulary: a part handed back pickled would be held twice. The parts are then joined one hash group
-at a time, which gives every triple's document count and so the triples frequent in the whole
-archive; given those, each part's phrase keys (search_phrases) are made, again in workers, and kept
-beside the part by a digest of the frequent triples it holds, so they are made again only when one of
-those changes. The writer (search_index) reads the joined index a group at a time (Streamed).
+hash of their texts, their keys as columns (search_columns) split into hash groups (search_groups);
+an edit makes one part again instead of the whole archive. A worker keeps what it made on disk and
+hands back only the part's vocabulary: a part handed back pickled would be held twice. The parts are
+then joined one hash group at a time (kept as columns until written), which gives every triple's
+document count and so the triples frequent in the whole archive; given those, each part's phrase keys
+(search_phrases) are made, again in workers, and kept beside the part by a digest of the frequent
+triples it holds, so they are made again only when one of those changes. The writer (search_index)
+reads the joined index a group at a time (Streamed).
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import multiprocessing
 import os
 import pickle
 import tempfile
-from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
-from generator import search_analysis, search_groups, search_phrases, segment
-from generator.search_analysis import CHUNK, HEAVY, VERSION, KeyState, Part, _append, _cut_all, _cut_with, no_gc
+from generator import search_analysis, search_columns, search_groups, search_phrases, segment
+from generator.search_analysis import CHUNK, HEAVY, VERSION, Part, _cut_with, no_gc
+from generator.search_columns import Columns
 from generator.search_text import fold, t2s_table
 
 PART_DOCS = 512
@@ -57,8 +59,8 @@ def _code() -> bytes:
     """This module, the text rules and the 繁→简 table: a part is made again when any changes."""
     here = Path(__file__).resolve().parent
     table = "".join(f"{k}{v}" for k, v in sorted(t2s_table().items()))
-    names = ("search_analysis.py", "search_groups.py", "search_phrase_vector.py", "search_phrases.py", "search_text.py",
-             "search_vector.py")
+    names = ("search_analysis.py", "search_columns.py", "search_groups.py", "search_phrase_vector.py",
+             "search_phrases.py", "search_text.py", "search_vector.py")
     return b"".join([(here / name).read_bytes() for name in names] + [table.encode("utf-8")])
 
 
@@ -105,32 +107,27 @@ class PartCache:
         return vocabulary if isinstance(vocabulary, frozenset) else None
 
     def put(self, name: str, part: Part) -> None:
-        """Entry starts are kept as their array's bytes: unpickling an array calls back into Python
-        for each one, which made reading a part take ten times as long (and the join reads every
-        part's group once in the parent); search_analysis._cuts reads them as they are."""
         about = (self.dictionary.total, self.dictionary.words, part.documents, part.vocabulary, part.words)
-        keys = {key: state if state[5] is None else [*state[:5], state[5].tobytes()]
-                for key, state in part.keys.items()}
-        search_groups.write(self._path(name), about, search_groups.grouped(keys))
+        search_groups.write(self._path(name), about, part.columns.grouped())
 
     def part(self, name: str) -> Part:
         """A kept part without its keys (phase 2 reads only its word lengths)."""
         about = search_groups.about(self._path(name))
         if about is None:
             raise FileNotFoundError(self._path(name))
-        return Part(about[2], about[3], {}, about[4])
+        return Part(about[2], about[3], search_columns.empty(), about[4])
 
-    def keys(self, name: str, group: int) -> dict[str, KeyState]:
+    def keys(self, name: str, group: int) -> Columns:
         return search_groups.group(self._path(name), group)
 
     def phrases(self, name: str, made_from: str) -> bool:
         """Whether a part's phrase keys (phase 2) are kept, made from the same digest (search_phrases)."""
         return search_groups.about(self._path(name + PHRASES)) == (made_from,)
 
-    def put_phrases(self, name: str, made_from: str, keys: dict[str, KeyState]) -> None:
-        search_groups.write(self._path(name + PHRASES), (made_from,), search_groups.grouped(keys))
+    def put_phrases(self, name: str, made_from: str, keys: Columns) -> None:
+        search_groups.write(self._path(name + PHRASES), (made_from,), keys.grouped())
 
-    def phrase_keys(self, name: str, group: int) -> dict[str, KeyState]:
+    def phrase_keys(self, name: str, group: int) -> Columns:
         return search_groups.group(self._path(name + PHRASES), group)
 
     def keep_only(self, names: set[str]) -> None:
@@ -169,14 +166,12 @@ class Streamed:
         """A group's keys, once (its spill is gone once read): in whichever process writes it."""
         path = Path(self.spill.name) / f"{number}.pickle"
         with no_gc():
-            keys = pickle.loads(path.read_bytes())
+            keys = pickle.loads(path.read_bytes()).states()
             path.unlink()
-            base = 0
-            edges: dict[str, list[tuple[int, int, array[int] | bytes | None]]] = {}  # edge keys' positions
-            for name, documents in zip(self.names, self.documents, strict=True):
-                _append(keys, edges, self.cache.phrase_keys(name, number), base)
-                base += documents
-            _cut_all({key: keys[key] for key in edges}, edges, self.heavy)
+            bases = itertools.accumulate(self.documents[:-1], initial=0)
+            keys.update(search_columns.join([(self.cache.phrase_keys(name, number), base)
+                                             for name, base in zip(self.names, bases, strict=True)],
+                                            self.heavy).states())
             keys.update(self.extra[number] if self.extra else {})
         return keys  # type: ignore[no-any-return]
 
@@ -218,7 +213,8 @@ def analysed(texts: Sequence[tuple[str, str]], months: Sequence[str], heavy: int
     digests = [search_phrases.digest(h, cache.part(name).words) for h, name in zip(held, names, strict=True)]
 
     def phrases(i: int) -> None:
-        keys = search_analysis.phrase_keys(texts[bounds[i][0]:bounds[i][1]], cache.part(names[i]), frozenset(held[i]))
+        keys = search_analysis.phrase_columns(texts[bounds[i][0]:bounds[i][1]], cache.part(names[i]),
+                                              frozenset(held[i]))
         cache.put_phrases(names[i], digests[i], keys)
 
     todo = [i for i, (name, digest) in enumerate(zip(names, digests, strict=True)) if not cache.phrases(name, digest)]
@@ -238,15 +234,11 @@ def _join_groups(cache: PartCache, names: list[str], bounds: Sequence[tuple[int,
 
     def join(group: int) -> list[list[str]]:
         with no_gc():
-            keys: dict[str, list] = {}  # type: ignore[type-arg]
-            pieces: dict[str, list[tuple[int, int, array[int] | bytes | None]]] = {}
             parts = [cache.keys(name, group) for name in names]
-            for part_keys, (start, _) in zip(parts, bounds, strict=True):
-                _append(keys, pieces, part_keys, start)
-            _cut_all(keys, pieces, heavy)
-            found = search_phrases.frequent(((key, state[1]) for key, state in keys.items()), least)
-            held = [search_phrases.held(found, part_keys) for part_keys in parts]
-            del parts, pieces
+            keys = search_columns.join([(part, start) for part, (start, _) in zip(parts, bounds, strict=True)], heavy)
+            found = frozenset(filter(search_phrases.is_triple, keys.frequent(least)))  # search_phrases.frequent
+            held = [search_phrases.held(found, set(part.names)) for part in parts]
+            del parts
             (spill / f"{group}.pickle").write_bytes(_pickled(keys))
             return held
 

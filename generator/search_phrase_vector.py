@@ -21,7 +21,8 @@ from functools import cache
 import numpy as np
 import numpy.typing as npt
 
-from generator import search_analysis, search_phrases, search_text, search_vector  # search_analysis imports this module
+# search_analysis imports this module: its names are read at call time
+from generator import search_analysis, search_columns, search_phrases, search_text, search_vector
 from generator.arrays import distinct
 from generator.search_vector import Ints
 
@@ -35,9 +36,14 @@ def phrase_keys(texts: Sequence[tuple[str, str]], words: Words,
                 frequent: Collection[str]) -> dict[str, search_analysis.KeyState]:
     """Documents (title, body), their jieba word lengths and the archive's frequent triples ->
     the phrase key states, as search_analysis.phrase_keys made them document by document."""
+    return phrase_columns(texts, words, frequent).states()
+
+
+def phrase_columns(texts: Sequence[tuple[str, str]], words: Words, frequent: Collection[str]) -> search_columns.Columns:
+    """phrase_keys as columns (search_columns)."""
     triples = _triple_codes(frequent)
     if not len(triples):
-        return {}
+        return search_columns.empty()
     flat = [text for pair in texts for text in pair]
     sizes = [s for pair in words for s in pair]
     if len(sizes) != len(flat):
@@ -56,7 +62,7 @@ def phrase_keys(texts: Sequence[tuple[str, str]], words: Words,
     characters = distinct(np.concatenate([triples >> shift & (1 << _BITS) - 1 for shift in (0, _BITS, 2 * _BITS)]))
     bits = len(characters).bit_length()
     starts: Ints = at.astype(np.int32) if len(points) < search_vector.NARROW else at
-    out: dict[str, search_analysis.KeyState] = {}
+    out: list[search_columns.Columns] = []
     for length in range(search_phrases.SHORTEST, search_phrases.LONGEST + 1):
         # Edge keys (search_phrases.edges) from the runs one character shorter: a loose triple after
         # the run, numbered (run, last character), or before it, (run, first character). A run at 0
@@ -64,19 +70,19 @@ def phrase_keys(texts: Sequence[tuple[str, str]], words: Words,
         after = loose[starts + (length - 3)]
         edge = starts[after]
         numbers = search_vector._combine(keys[after], points[edge + (length - 1)].astype(np.int64), _BITS)
-        out.update(table.states(numbers, edge, edge + length, True))
+        out.append(table.columns(numbers, edge, edge + length, True))
         before = loose[starts - 1]
         edge = starts[before] - 1
         numbers = search_vector._combine(keys[before], points[edge].astype(np.int64), _BITS)
-        out.update(table.states(numbers, edge, edge + length, True))
+        out.append(table.columns(numbers, edge, edge + length, True))
         longer = marked[starts + (length - 3)]  # the phrase's last triple is frequent too
         starts, keys = starts[longer], keys[longer]
         if not len(starts):
             break
         last = np.searchsorted(characters, points[starts + (length - 1)]).astype(np.int64)
         keys = search_vector._combine(keys, last, bits)
-        out.update(table.states(keys, starts, starts + length, False))
-    return out
+        out.append(table.columns(keys, starts, starts + length, False))
+    return search_columns.concat(out)
 
 
 def _points(text: str) -> npt.NDArray[np.uint32]:

@@ -11,14 +11,13 @@ a table; each key's data is a slice of it.
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from generator import search_analysis  # read at call time: search_analysis imports this module
+from generator import search_analysis, search_columns  # read at call time: search_analysis imports this module
 
 Ints = npt.NDArray[np.signedinteger[Any]]  # int32 or int64 offsets; keys int64
 Flags = npt.NDArray[np.bool_]
@@ -30,6 +29,11 @@ NARROW = 1 << 29  # texts shorter than this have offsets (and codes: offset * 4 
 def unit_keys(folded: Sequence[tuple[str, set[int], str, set[int]]]) -> dict[str, search_analysis.KeyState]:
     """(title, its word starts, body, its word starts) of each document -> key state, as
     search_reference.add_document makes them: pairs and Latin/digit runs, then triples."""
+    return unit_columns(folded).states()
+
+
+def unit_columns(folded: Sequence[tuple[str, set[int], str, set[int]]]) -> search_columns.Columns:
+    """unit_keys as columns (search_columns)."""
     texts = [text for title, _, body, _ in folded for text in (title, body)]
     joined = _SEPARATOR.join(texts)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
@@ -45,14 +49,14 @@ def unit_keys(folded: Sequence[tuple[str, set[int], str, set[int]]]) -> dict[str
     adjacent = ends[:-1] == starts[1:]
     single, pair = np.flatnonzero(latin), np.flatnonzero(adjacent)
     # singles first, then pairs: a key's rows are still in text order
-    keys = table.states(np.concatenate([units[single], units[pair] << bits | units[pair + 1]]),
-                        np.concatenate([starts[single], starts[pair]]),
-                        np.concatenate([ends[single], ends[pair + 1]]), False)
+    pairs = table.columns(np.concatenate([units[single], units[pair] << bits | units[pair + 1]]),
+                          np.concatenate([starts[single], starts[pair]]),
+                          np.concatenate([ends[single], ends[pair + 1]]), False)
     del single, pair
     triple = np.flatnonzero(adjacent[:-1] & adjacent[1:])
-    keys.update(table.states(_combine(units[triple] << bits | units[triple + 1], units[triple + 2], bits),
-                             starts[triple], ends[triple + 2], True))
-    return keys
+    return search_columns.concat([pairs, table.columns(
+        _combine(units[triple] << bits | units[triple + 1], units[triple + 2], bits), starts[triple], ends[triple + 2],
+        True)])
 
 
 def _between(points: npt.NDArray[np.uint32], low: int, high: int) -> Flags:
@@ -151,10 +155,10 @@ class _Table:
         sizes = np.diff(np.append(bases, len(joined) + 1))
         self.text_of = np.repeat(np.arange(len(bases), dtype=np.int32 if len(joined) < NARROW else np.int64), sizes)
 
-    def states(self, keys: Ints, starts: Ints, ends: Ints, positions: bool) -> dict[str, search_analysis.KeyState]:
+    def columns(self, keys: Ints, starts: Ints, ends: Ints, positions: bool) -> search_columns.Columns:
         """Rows (key, start, end in the joined text), each key's rows in text order."""
         if not len(keys):
-            return {}
+            return search_columns.empty()
         order = _order(keys)
         keys, starts, ends = keys[order], starts[order], ends[order]  # int32 or int64: so is all else
         del order
@@ -172,35 +176,24 @@ class _Table:
         del text
         entries = _Entries(new_key, doc, body, code)
         values, raw, key_token = entries.postings()
-        encoded, token_at = _varints(values, raw)
-        postings = bytearray(encoded)  # a slice of a bytearray is one: no bytes made on the way
-        del encoded
-        post_bounds = np.append(token_at[key_token], len(postings)).tolist()
+        postings, token_at = _varints(values, raw)
+        post_at = np.append(token_at[key_token], len(postings)).astype(np.int64)
         del values, raw, token_at
-        firsts = entries.doc[entries.key_first].tolist()
-        lasts = entries.doc[entries.key_end - 1].tolist()
-        counts = (entries.key_end - entries.key_first).tolist()
+        firsts = entries.doc[entries.key_first].astype(np.int64)
+        lasts = entries.doc[entries.key_end - 1].astype(np.int64)
+        counts = (entries.key_end - entries.key_first).astype(np.int64)
         if not positions:
-            return {name: [first, last, n, postings[a:b], None, None]
-                    for name, first, last, n, a, b in zip(names, firsts, lasts, counts, post_bounds,
-                                                          post_bounds[1:], strict=False)}
+            return search_columns.table(names, firsts, lasts, counts, postings, post_at, None)
         values, header_at = entries.positions(code)
         del code
-        encoded, token_at = _varints(values)
-        buffer = bytearray(encoded)
-        del values, encoded
+        buffer, token_at = _varints(values)
+        del values
         entry_start = token_at[header_at]
         del token_at
         key_start = entry_start[entries.key_first]
-        relative = array("I", (entry_start - np.repeat(key_start, entries.key_end - entries.key_first))
-                         .astype(np.uint32).tobytes())
-        pos_bounds = np.append(key_start, len(buffer)).tolist()
-        out: dict[str, search_analysis.KeyState] = {}
-        for i, (name, first, last, n, e) in enumerate(zip(names, firsts, lasts, counts,
-                                                          entries.key_first.tolist(), strict=True)):
-            out[name] = [first, last, n, postings[post_bounds[i]:post_bounds[i + 1]],
-                         buffer[pos_bounds[i]:pos_bounds[i + 1]], None if n == 1 else relative[e:e + n]]
-        return out
+        relative = (entry_start - np.repeat(key_start, entries.key_end - entries.key_first)).astype(np.uint32).tobytes()
+        pos_at = np.append(key_start, len(buffer)).astype(np.int64)
+        return search_columns.table(names, firsts, lasts, counts, postings, post_at, (buffer, pos_at, relative))
 
 
 class _Entries:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.make_corpus import write_corpus
-from generator import search_analysis, search_index, search_parts, search_phrases, segment
+from generator import search_analysis, search_columns, search_index, search_parts, search_phrases, segment
 from generator.corpus import Article, Corpus
 from generator.output import Staging
 from generator.pipeline import load
@@ -311,13 +311,13 @@ def test_a_dictionary_word_keeps_the_parts_whose_texts_do_not_hold_it(
 def count_phrase_parts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Parts whose phrase keys were made (phase 2) in this process, by their documents."""
     sizes: list[int] = []
-    phrase_keys = search_analysis.phrase_keys
+    phrase_columns = search_analysis.phrase_columns
 
     def counting(texts: list[tuple[str, str]], part: search_analysis.Part,
-                 frequent: frozenset[str]) -> dict[str, search_analysis.KeyState]:
+                 frequent: frozenset[str]) -> search_columns.Columns:
         sizes.append(len(texts))
-        return phrase_keys(texts, part, frequent)
-    monkeypatch.setattr(search_analysis, "phrase_keys", counting)
+        return phrase_columns(texts, part, frequent)
+    monkeypatch.setattr(search_analysis, "phrase_columns", counting)
     return sizes
 
 

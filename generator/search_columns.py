@@ -1,0 +1,219 @@
+"""A table of key states as columns: the keys of a part as search_vector makes them, kept and joined
+without a Python object per key and part.
+
+A part's keys were a dict of key -> [first doc, last doc, entries, postings, positions, entry
+starts]: at 10,000 generated articles some 2.2 million of them, each made, pickled, read back and
+appended to the joined index one at a time. Here a table holds the keys' names, their numbers as
+arrays and their postings, positions and entry starts each as one buffer cut by offsets; a table is
+split into hash groups, kept and read back as a few arrays, and the parts' tables of a group are
+joined with array operations, making one list per key of the whole index (search_analysis.Joined's
+states) and no more. Equal, key for key and byte for byte, to search_analysis's dict states and
+its join (tests/test_search_columns.py).
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from generator import search_analysis, search_groups, search_vector
+
+Ints = npt.NDArray[np.int64]
+_EMPTY = np.zeros(1, dtype=np.int64)
+
+
+@dataclass
+class Columns:
+    """Key states as columns, per key: its name, first and last document (counted from the part's
+    first), entry count, postings (the first entry without its id delta), whether it has positions
+    and those, and the start of each of its entries in them (relative to its first)."""
+
+    names: list[str]
+    first: Ints
+    last: Ints
+    count: Ints
+    postings: bytes
+    post_at: Ints  # key i's postings are postings[post_at[i]:post_at[i + 1]]
+    positioned: npt.NDArray[np.bool_]
+    positions: bytes
+    pos_at: Ints
+    starts: bytes  # uint32 entry starts of the keys with positions, `count` of them a key
+    starts_at: Ints  # in entries, not bytes
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def states(self) -> dict[str, search_analysis.KeyState]:
+        """The same keys as search_analysis's dict of states."""
+        out: dict[str, search_analysis.KeyState] = {}
+        postings, positions = bytearray(self.postings), bytearray(self.positions)
+        starts = array("I", self.starts)
+        rows = zip(self.names, self.first.tolist(), self.last.tolist(), self.count.tolist(), self.post_at.tolist(),
+                   self.post_at[1:].tolist(), self.positioned.tolist(), self.pos_at.tolist(), self.pos_at[1:].tolist(),
+                   self.starts_at.tolist(), strict=False)
+        for name, first, last, n, a, b, positioned, pa, pb, s in rows:
+            out[name] = [first, last, n, postings[a:b], positions[pa:pb] if positioned else None,
+                         starts[s:s + n] if positioned and n > 1 else None]
+        return out
+
+    def slice(self, start: int, end: int) -> Columns:
+        """Keys start..end, offsets counted from the first of them."""
+        a, b = int(self.post_at[start]), int(self.post_at[end])
+        pa, pb = int(self.pos_at[start]), int(self.pos_at[end])
+        sa, sb = int(self.starts_at[start]), int(self.starts_at[end])
+        return Columns(self.names[start:end], self.first[start:end], self.last[start:end], self.count[start:end],
+                       self.postings[a:b], self.post_at[start:end + 1] - a, self.positioned[start:end],
+                       self.positions[pa:pb], self.pos_at[start:end + 1] - pa, self.starts[4 * sa:4 * sb],
+                       self.starts_at[start:end + 1] - sa)
+
+    def take(self, rows: Ints) -> Columns:
+        """Keys `rows`, in that order."""
+        postings, post_at = _gather(self.postings, np.uint8, self.post_at, rows)
+        positions, pos_at = _gather(self.positions, np.uint8, self.pos_at, rows)
+        starts, starts_at = _gather(self.starts, np.uint32, self.starts_at, rows)
+        names = self.names
+        return Columns([names[i] for i in rows.tolist()], self.first[rows], self.last[rows], self.count[rows],
+                       postings, post_at, self.positioned[rows], positions, pos_at, starts, starts_at)
+
+    def grouped(self) -> list[Columns]:
+        """Split into the hash groups (search_groups), each in this table's order."""
+        group = np.array(search_groups.key_hashes(self.names), dtype=np.int64) & search_groups.GROUPS - 1
+        ordered = self.take(np.argsort(group, kind="stable"))
+        bounds = np.searchsorted(np.sort(group), np.arange(search_groups.GROUPS + 1)).tolist()
+        return [ordered.slice(a, b) for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
+def empty() -> Columns:
+    nothing = np.zeros(0, dtype=np.int64)
+    return Columns([], nothing, nothing, nothing, b"", _EMPTY, np.zeros(0, dtype=bool), b"", _EMPTY, b"", _EMPTY)
+
+
+def table(names: list[str], first: Ints, last: Ints, count: Ints, postings: bytes, post_at: Ints,
+          positions: tuple[bytes, Ints, bytes] | None) -> Columns:
+    """A table of one kind of keys (search_vector): all with positions (bytes, each key's start and
+    the end; entry starts as uint32 bytes, `count` a key, in key order) or none."""
+    n = len(names)
+    if positions is None:
+        return Columns(names, first, last, count, postings, post_at, np.zeros(n, dtype=bool), b"",
+                       np.zeros(n + 1, dtype=np.int64), b"", np.zeros(n + 1, dtype=np.int64))
+    buffer, pos_at, starts = positions
+    starts_at = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(count, out=starts_at[1:])
+    return Columns(names, first, last, count, postings, post_at, np.ones(n, dtype=bool), buffer, pos_at, starts,
+                   starts_at)
+
+
+def concat(tables: Sequence[Columns]) -> Columns:
+    """Tables one after another (their keys must differ)."""
+    tables = [t for t in tables if len(t)]
+    if len(tables) < 2:
+        return tables[0] if tables else empty()
+    return Columns([name for t in tables for name in t.names], np.concatenate([t.first for t in tables]),
+                   np.concatenate([t.last for t in tables]), np.concatenate([t.count for t in tables]),
+                   b"".join(t.postings for t in tables), _offsets([t.post_at for t in tables]),
+                   np.concatenate([t.positioned for t in tables]), b"".join(t.positions for t in tables),
+                   _offsets([t.pos_at for t in tables]), b"".join(t.starts for t in tables),
+                   _offsets([t.starts_at for t in tables]))
+
+
+def _offsets(columns: list[Ints]) -> Ints:
+    """Offsets into buffers joined in order: each shifted by the sizes of those before it."""
+    shifts = np.cumsum([0] + [int(at[-1]) for at in columns])
+    return np.concatenate([at[:-1] + shift for at, shift in zip(columns, shifts.tolist(), strict=False)]
+                          + [shifts[-1:]])
+
+
+def _gather(buffer: bytes, dtype: Any, at: Ints, rows: Ints) -> tuple[bytes, Ints]:
+    """The runs at[i]:at[i + 1] of `buffer` (items of `dtype`) for i in `rows`, joined; and their offsets."""
+    return _runs(np.frombuffer(buffer, dtype=dtype), at[rows], at[rows + 1])
+
+
+@dataclass
+class Joined:
+    """Parts' tables joined (join), still as columns: kept so until the index is written."""
+
+    names: list[str]
+    last: Ints
+    entries: Ints
+    postings: bytes
+    post_at: Ints
+    positions: bytes
+    pos_at: Ints
+    cuts: dict[int, list[tuple[int, int]] | None]  # by key number, those cut
+
+    def frequent(self, least: int) -> list[str]:
+        """The keys in `least` documents or more."""
+        names = self.names
+        return [names[k] for k in np.flatnonzero(self.entries >= least).tolist()]
+
+    def states(self) -> dict[str, list]:  # type: ignore[type-arg]
+        """As search_analysis.join joins dict states: key -> [last doc, entries, postings, positions
+        (empty without), positions part cuts or None], keys in the order they first occur."""
+        postings, positions, cuts = bytearray(self.postings), bytearray(self.positions), self.cuts
+        post_at, pos_at = self.post_at.tolist(), self.pos_at.tolist()
+        out: dict[str, list] = {}  # type: ignore[type-arg]
+        for k, (name, last, n) in enumerate(zip(self.names, self.last.tolist(), self.entries.tolist(), strict=True)):
+            out[name] = [last, n, postings[post_at[k]:post_at[k + 1]], positions[pos_at[k]:pos_at[k + 1]], cuts.get(k)]
+        return out
+
+
+def join(tables: Sequence[tuple[Columns, int]], heavy: int) -> Joined:
+    """Tables of parts in document order, each with the id of its part's first document, joined as
+    search_analysis.join joins dict states."""
+    tables = [(t, base) for t, base in tables if len(t)]
+    if not tables:
+        nothing = np.zeros(0, dtype=np.int64)
+        return Joined([], nothing, nothing, b"", _EMPTY, b"", _EMPTY, {})
+    whole = concat([t for t, _ in tables])
+    bases = np.repeat(np.array([base for _, base in tables], dtype=np.int64), [len(t) for t, _ in tables])
+    number: dict[str, int] = {}
+    ids = np.fromiter((number.setdefault(name, len(number)) for name in whole.names), dtype=np.int64,
+                      count=len(whole))
+    order = np.argsort(ids, kind="stable")  # each key's rows together, parts in order
+    ids = ids[order]
+    first, last, count = whole.first[order] + bases[order], whole.last[order] + bases[order], whole.count[order]
+    key_first = np.flatnonzero(np.diff(ids, prepend=-1))
+    before = np.empty(len(order), dtype=np.int64)
+    before[0] = -1
+    before[1:] = last[:-1]
+    before[key_first] = -1
+    deltas, delta_at = search_vector._varints(first - before)
+    delta_at = np.append(delta_at, len(deltas))
+    # each row's postings: its id delta, then its own; a buffer of both and runs of it
+    source = np.frombuffer(whole.postings + deltas, dtype=np.uint8)
+    runs = np.empty(2 * len(order) + 1, dtype=np.int64)
+    runs[0:-1:2] = delta_at[:-1] + len(whole.postings)
+    runs[1:-1:2] = whole.post_at[order]
+    ends = np.empty(2 * len(order), dtype=np.int64)
+    ends[0::2] = delta_at[1:] + len(whole.postings)
+    ends[1::2] = whole.post_at[order + 1]
+    postings, post_at = _runs(source, runs[:-1], ends)
+    positions, pos_at = _gather(whole.positions, np.uint8, whole.pos_at, order)
+    key_end = np.append(key_first[1:], len(order))
+    entries = np.add.reduceat(count, key_first) if len(order) else count
+    post_key = np.append(post_at[2 * key_first], len(postings))
+    pos_key = np.append(pos_at[key_first], len(positions))
+    cuts: dict[int, list[tuple[int, int]] | None] = {}
+    sizes = np.diff(pos_at[np.append(key_first, len(order))])
+    starts = array("I", whole.starts)
+    for k in np.flatnonzero(sizes > heavy).tolist():
+        rows = order[key_first[k]:key_end[k]].tolist()
+        within = np.cumsum([0] + [int(whole.count[r]) for r in rows]).tolist()
+        offset = (pos_at[key_first[k]:key_end[k]] - pos_at[key_first[k]]).tolist()
+        cuts[k] = search_analysis._cuts(
+            [(within[j], offset[j], None if whole.count[r] == 1 else
+              starts[int(whole.starts_at[r]):int(whole.starts_at[r + 1])]) for j, r in enumerate(rows)], heavy)
+    return Joined(list(number), last[key_end - 1], entries, postings, post_key, positions, pos_key, cuts)
+
+
+def _runs(source: npt.NDArray[Any], starts: Ints, ends: Ints) -> tuple[bytes, Ints]:
+    """source[starts[i]:ends[i]] for every i, joined; and where each starts (and the end)."""
+    sizes = ends - starts
+    at = np.zeros(len(starts) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=at[1:])
+    return source[np.repeat(starts - at[:-1], sizes) + np.arange(int(at[-1]), dtype=np.int64)].tobytes(), at
