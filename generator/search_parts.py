@@ -168,7 +168,7 @@ class Streamed:
         with no_gc():
             keys = pickle.loads(path.read_bytes()).states()
             path.unlink()
-            bases = itertools.accumulate(self.documents[:-1], initial=0)
+            bases = list(itertools.accumulate(self.documents, initial=0))[:-1]  # each part's first document
             keys.update(search_columns.join([(self.cache.phrase_keys(name, number), base)
                                              for name, base in zip(self.names, bases, strict=True)],
                                             self.heavy).states())
