@@ -41,11 +41,11 @@ class Body:
 
     @property
     def html(self) -> str:
-        return self._html if self._html is not None else self._read()[0]
+        return self._html if self._html is not None else self._read(html=True)
 
     @property
     def text(self) -> str:
-        return self._text if self._text is not None else self._read()[1]
+        return self._text if self._text is not None else self._read(html=False)
 
     def text_at(self) -> tuple[str, int, int] | None:
         """Where the text is stored: the file, its first byte and the byte after it; None while the
@@ -60,11 +60,12 @@ class Body:
         self._where = (path, offset, html_size, text_size)
         self._html = self._text = None
 
-    def _read(self) -> tuple[str, str]:
+    def _read(self, html: bool) -> str:
+        """The HTML or the text alone: the search index and 相关报道 read every text, pages the HTML."""
         assert self._where is not None
         path, offset, html_size, text_size = self._where
-        data = os.pread(_descriptor(path), html_size + text_size, offset)
-        return data[:html_size].decode("utf-8"), data[html_size:].decode("utf-8")
+        start, size = (offset, html_size) if html else (offset + html_size, text_size)
+        return os.pread(_descriptor(path), size, start).decode("utf-8")
 
     def __getstate__(self) -> object:
         # stored: only where it is (the point of the month files); otherwise the text itself
