@@ -99,3 +99,17 @@ def test_nothing_joins_to_nothing() -> None:
     empty = search_columns.empty()
     assert empty.states() == {} and search_columns.join([(empty, 0), (empty, 3)], HEAVY).states() == {}
     assert all(len(group) == 0 for group in empty.grouped())
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 1 << 22])
+def test_runs_are_copied_whole_whatever_the_chunk(monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    monkeypatch.setattr(search_columns, "_CHUNK", chunk)
+    rng = np.random.default_rng(chunk)
+    source = rng.integers(0, 255, 1000).astype(np.uint8)
+    for _ in range(100):
+        count = int(rng.integers(0, 30))
+        starts = rng.integers(0, 900, count)
+        sizes = rng.integers(0, 40, count) * (rng.random(count) < 0.7)  # some empty
+        got, at = search_columns._runs(source, starts, starts + sizes)
+        assert got == b"".join(source[a:a + n].tobytes() for a, n in zip(starts, sizes, strict=True))
+        assert at.tolist() == [0, *np.cumsum(sizes).tolist()]
