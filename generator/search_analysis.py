@@ -209,7 +209,7 @@ def _append(keys: dict[str, list], pieces: dict[str, list[tuple[int, int, array[
         state[1] += count
 
 
-def _cuts(pieces: list[tuple[int, int, array[int] | None]], heavy: int) -> list[tuple[int, int]] | None:
+def _cuts(pieces: Sequence[tuple[int, int, Sequence[int] | None]], heavy: int) -> list[tuple[int, int]] | None:
     """Where a positions file may start: the first entry at least `heavy` bytes past the last cut;
     pieces: (entries before, bytes before, a part's entry starts or None for one entry)."""
     cuts = [(0, 0)]

@@ -14,7 +14,7 @@ its join (tests/test_search_columns.py).
 from __future__ import annotations
 
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +25,8 @@ from generator import search_analysis, search_groups, search_vector
 
 Ints = npt.NDArray[np.int64]
 _EMPTY = np.zeros(1, dtype=np.int64)
-_CHUNK = 1 << 22
+Blob = bytes | bytearray
+_CHUNK = 1 << 18
 
 
 @dataclass
@@ -38,12 +39,12 @@ class Columns:
     first: Ints
     last: Ints
     count: Ints
-    postings: bytes
+    postings: Blob
     post_at: Ints  # key i's postings are postings[post_at[i]:post_at[i + 1]]
     positioned: npt.NDArray[np.bool_]
-    positions: bytes
+    positions: Blob
     pos_at: Ints
-    starts: bytes  # uint32 entry starts of the keys with positions, `count` of them a key
+    starts: Blob  # uint32 entry starts of the keys with positions, `count` of them a key
     starts_at: Ints  # in entries, not bytes
 
     def __len__(self) -> int:
@@ -52,7 +53,7 @@ class Columns:
     def states(self) -> dict[str, search_analysis.KeyState]:
         """The same keys as search_analysis's dict of states."""
         out: dict[str, search_analysis.KeyState] = {}
-        postings, positions = bytearray(self.postings), bytearray(self.positions)
+        postings, positions = self.postings, self.positions
         starts = array("I", self.starts)
         rows = zip(self.names, self.first.tolist(), self.last.tolist(), self.count.tolist(), self.post_at.tolist(),
                    self.post_at[1:].tolist(), self.positioned.tolist(), self.pos_at.tolist(), self.pos_at[1:].tolist(),
@@ -81,12 +82,13 @@ class Columns:
         return Columns([names[i] for i in rows.tolist()], self.first[rows], self.last[rows], self.count[rows],
                        postings, post_at, self.positioned[rows], positions, pos_at, starts, starts_at)
 
-    def grouped(self) -> list[Columns]:
-        """Split into the hash groups (search_groups), each in this table's order."""
+    def grouped(self) -> Iterator[Columns]:
+        """Split into the hash groups (search_groups), each in this table's order; each made as it
+        is asked for (search_groups.write keeps one at a time)."""
         group = np.array(search_groups.key_hashes(self.names), dtype=np.int64) & search_groups.GROUPS - 1
         ordered = self.take(np.argsort(group, kind="stable"))
         bounds = np.searchsorted(np.sort(group), np.arange(search_groups.GROUPS + 1)).tolist()
-        return [ordered.slice(a, b) for a, b in zip(bounds, bounds[1:], strict=False)]
+        return (ordered.slice(a, b) for a, b in zip(bounds, bounds[1:], strict=False))
 
 
 def empty() -> Columns:
@@ -129,7 +131,7 @@ def _offsets(columns: list[Ints]) -> Ints:
                           + [shifts[-1:]])
 
 
-def _gather(buffer: bytes, dtype: Any, at: Ints, rows: Ints) -> tuple[bytes, Ints]:
+def _gather(buffer: Blob, dtype: Any, at: Ints, rows: Ints) -> tuple[bytearray, Ints]:
     """The runs at[i]:at[i + 1] of `buffer` (items of `dtype`) for i in `rows`, joined; and their offsets."""
     return _runs(np.frombuffer(buffer, dtype=dtype), at[rows], at[rows + 1])
 
@@ -141,9 +143,9 @@ class Joined:
     names: list[str]
     last: Ints
     entries: Ints
-    postings: bytes
+    postings: Blob
     post_at: Ints
-    positions: bytes
+    positions: Blob
     pos_at: Ints
     cuts: dict[int, list[tuple[int, int]] | None]  # by key number, those cut
 
@@ -155,7 +157,7 @@ class Joined:
     def states(self) -> dict[str, list]:  # type: ignore[type-arg]
         """As search_analysis.join joins dict states: key -> [last doc, entries, postings, positions
         (empty without), positions part cuts or None], keys in the order they first occur."""
-        postings, positions, cuts = bytearray(self.postings), bytearray(self.positions), self.cuts
+        postings, positions, cuts = self.postings, self.positions, self.cuts
         post_at, pos_at = self.post_at.tolist(), self.pos_at.tolist()
         out: dict[str, list] = {}  # type: ignore[type-arg]
         for k, (name, last, n) in enumerate(zip(self.names, self.last.tolist(), self.entries.tolist(), strict=True)):
@@ -170,14 +172,17 @@ def join(tables: Sequence[tuple[Columns, int]], heavy: int) -> Joined:
     if not tables:
         nothing = np.zeros(0, dtype=np.int64)
         return Joined([], nothing, nothing, b"", _EMPTY, b"", _EMPTY, {})
-    whole = concat([t for t, _ in tables])
-    bases = np.repeat(np.array([base for _, base in tables], dtype=np.int64), [len(t) for t, _ in tables])
+    parts = [t for t, _ in tables]
+    names = [name for t in parts for name in t.names]
+    bases = np.repeat(np.array([base for _, base in tables], dtype=np.int64), [len(t) for t in parts])
     number: dict[str, int] = {}
-    ids = np.fromiter((number.setdefault(name, len(number)) for name in whole.names), dtype=np.int64,
-                      count=len(whole))
+    ids = np.fromiter((number.setdefault(name, len(number)) for name in names), dtype=np.int64, count=len(names))
+    del names
     order = np.argsort(ids, kind="stable")  # each key's rows together, parts in order
     ids = ids[order]
-    first, last, count = whole.first[order] + bases[order], whole.last[order] + bases[order], whole.count[order]
+    count = np.concatenate([t.count for t in parts])
+    first = (np.concatenate([t.first for t in parts]) + bases)[order]
+    last = (np.concatenate([t.last for t in parts]) + bases)[order]
     key_first = np.flatnonzero(np.diff(ids, prepend=-1))
     before = np.empty(len(order), dtype=np.int64)
     before[0] = -1
@@ -185,46 +190,53 @@ def join(tables: Sequence[tuple[Columns, int]], heavy: int) -> Joined:
     before[key_first] = -1
     deltas, delta_at = search_vector._varints(first - before)
     delta_at = np.append(delta_at, len(deltas))
-    # each row's postings: its id delta, then its own; a buffer of both and runs of it
-    source = np.frombuffer(whole.postings + deltas, dtype=np.uint8)
-    runs = np.empty(2 * len(order) + 1, dtype=np.int64)
-    runs[0:-1:2] = delta_at[:-1] + len(whole.postings)
-    runs[1:-1:2] = whole.post_at[order]
+    # each row's postings: its id delta, then its own; runs of one buffer of both
+    post_at = _offsets([t.post_at for t in parts])
+    runs = np.empty(2 * len(order), dtype=np.int64)
+    runs[0::2] = delta_at[:-1] + post_at[-1]
+    runs[1::2] = post_at[order]
     ends = np.empty(2 * len(order), dtype=np.int64)
-    ends[0::2] = delta_at[1:] + len(whole.postings)
-    ends[1::2] = whole.post_at[order + 1]
-    postings, post_at = _runs(source, runs[:-1], ends)
-    positions, pos_at = _gather(whole.positions, np.uint8, whole.pos_at, order)
+    ends[0::2] = delta_at[1:] + post_at[-1]
+    ends[1::2] = post_at[order + 1]
+    source = np.frombuffer(b"".join([*(t.postings for t in parts), deltas]), dtype=np.uint8)
+    postings, post_at = _runs(source, runs, ends)
+    del source, runs, ends
+    positions, pos_at = _gather(b"".join(t.positions for t in parts), np.uint8, _offsets([t.pos_at for t in parts]),
+                                order)
     key_end = np.append(key_first[1:], len(order))
-    entries = np.add.reduceat(count, key_first) if len(order) else count
+    entries = np.add.reduceat(count[order], key_first) if len(order) else count
     post_key = np.append(post_at[2 * key_first], len(postings))
     pos_key = np.append(pos_at[key_first], len(positions))
     cuts: dict[int, list[tuple[int, int]] | None] = {}
-    sizes = np.diff(pos_at[np.append(key_first, len(order))])
-    starts = array("I", whole.starts)
-    for k in np.flatnonzero(sizes > heavy).tolist():
-        rows = order[key_first[k]:key_end[k]].tolist()
-        within = np.cumsum([0] + [int(whole.count[r]) for r in rows]).tolist()
-        offset = (pos_at[key_first[k]:key_end[k]] - pos_at[key_first[k]]).tolist()
-        cuts[k] = search_analysis._cuts(
-            [(within[j], offset[j], None if whole.count[r] == 1 else
-              starts[int(whole.starts_at[r]):int(whole.starts_at[r + 1])]) for j, r in enumerate(rows)], heavy)
+    sizes = np.diff(pos_key)
+    if (sizes > heavy).any():
+        starts = memoryview(b"".join(t.starts for t in parts)).cast("I")
+        starts_at = _offsets([t.starts_at for t in parts])
+        for k in np.flatnonzero(sizes > heavy).tolist():
+            rows = order[key_first[k]:key_end[k]].tolist()
+            within = np.cumsum([0] + [int(count[r]) for r in rows]).tolist()
+            offset = (pos_at[key_first[k]:key_end[k]] - pos_at[key_first[k]]).tolist()
+            cuts[k] = search_analysis._cuts(
+                [(within[j], offset[j], None if count[r] == 1 else starts[int(starts_at[r]):int(starts_at[r + 1])])
+                 for j, r in enumerate(rows)], heavy)
     return Joined(list(number), last[key_end - 1], entries, postings, post_key, positions, pos_key, cuts)
 
 
-def _runs(source: npt.NDArray[Any], starts: Ints, ends: Ints) -> tuple[bytes, Ints]:
+def _runs(source: npt.NDArray[Any], starts: Ints, ends: Ints) -> tuple[bytearray, Ints]:
     """source[starts[i]:ends[i]] for every i, joined; and where each starts (and the end). Copied
-    through an index of every item, made for _CHUNK items at a time: one for the whole of a group's
-    postings at 100,000 articles would be several hundred megabytes."""
+    through an index of every item (8 bytes each, and three arrays of them on the way), made for
+    _CHUNK items at a time: made for all the positions of a group at once, a group worker's peak was
+    some 70 MB higher at 100,000 articles."""
     sizes = ends - starts
     at = np.zeros(len(starts) + 1, dtype=np.int64)
     np.cumsum(sizes, out=at[1:])
-    out = np.empty(int(at[-1]), dtype=source.dtype)
-    if not len(out):
-        return b"", at
+    buffer = bytearray(int(at[-1]) * source.itemsize)
+    if not buffer:
+        return buffer, at
+    out = np.frombuffer(buffer, dtype=source.dtype)
     cuts = np.unique(np.searchsorted(at, np.arange(0, int(at[-1]), _CHUNK), side="right") - 1).tolist()
     for a, b in zip(cuts, cuts[1:] + [len(starts)], strict=True):
         base = int(at[a])
         out[base:at[b]] = source[np.repeat(starts[a:b] - (at[a:b] - base), sizes[a:b])
                                  + np.arange(int(at[b]) - base, dtype=np.int64)]
-    return out.tobytes(), at
+    return buffer, at

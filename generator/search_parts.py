@@ -166,8 +166,10 @@ class Streamed:
         """A group's keys, once (its spill is gone once read): in whichever process writes it."""
         path = Path(self.spill.name) / f"{number}.pickle"
         with no_gc():
-            keys = pickle.loads(path.read_bytes()).states()
+            joined = pickle.loads(path.read_bytes())
             path.unlink()
+            keys = joined.states()
+            del joined
             bases = list(itertools.accumulate(self.documents, initial=0))[:-1]  # each part's first document
             keys.update(search_columns.join([(self.cache.phrase_keys(name, number), base)
                                              for name, base in zip(self.names, bases, strict=True)],
