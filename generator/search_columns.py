@@ -53,7 +53,7 @@ class Columns:
     def states(self) -> dict[str, search_analysis.KeyState]:
         """The same keys as search_analysis's dict of states."""
         out: dict[str, search_analysis.KeyState] = {}
-        postings, positions = self.postings, self.positions
+        postings, positions = bytearray(self.postings), bytearray(self.positions)  # slices of one are one
         starts = array("I", self.starts)
         rows = zip(self.names, self.first.tolist(), self.last.tolist(), self.count.tolist(), self.post_at.tolist(),
                    self.post_at[1:].tolist(), self.positioned.tolist(), self.pos_at.tolist(), self.pos_at[1:].tolist(),

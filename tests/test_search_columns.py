@@ -69,6 +69,8 @@ def test_parts_joined_as_columns_are_parts_joined_as_states(seed: int) -> None:
     got = joined.states()
     assert list(got) == list(expected)  # keys in the order they first occur
     assert got == expected
+    for key, state in got.items():  # of the same types: the writer and the filters append to them
+        assert [type(v) for v in state] == [type(v) for v in expected[key]], key
     assert any(state[4] and len(state[4]) > 2 for state in got.values())  # positions cut, often
     assert sorted(joined.frequent(8)) == sorted(key for key, state in expected.items() if state[1] >= 8)
     by_group = {}
