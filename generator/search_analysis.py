@@ -10,7 +10,6 @@ keys (search_phrases), found in each part given the triples frequent in the whol
 from __future__ import annotations
 
 import gc
-from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
@@ -128,7 +127,7 @@ class Joined:
     """The whole index's keys, as search_index writes them: key -> [last doc id, entry count,
     postings, positions, positions part cuts]; every character of the folded text; and the triples
     its phrase keys are made of, frequent from `least` documents (search_phrases). Held at once:
-    what join() makes of parts in memory (tests, a small archive); a build streams (Streamed)."""
+    what search_reference.join makes of parts in memory (tests); a build streams (Streamed)."""
 
     keys: dict[str, list]  # type: ignore[type-arg]
     vocabulary: set[str]
@@ -147,66 +146,6 @@ class Joined:
 
     def close(self) -> None:
         pass
-
-
-def join(parts: Sequence[Part], heavy: int = HEAVY) -> Joined:
-    """Parts in document order make the index of all their documents; positions are cut for
-    files of their own every `heavy` bytes or so."""
-    with no_gc():
-        return _join(parts, heavy)
-
-
-def _join(parts: Sequence[Part], heavy: int) -> Joined:
-    keys: dict[str, list] = {}  # type: ignore[type-arg]
-    pieces: dict[str, list[tuple[int, int, array[int] | None]]] = {}
-    vocabulary: set[str] = set()
-    base = 0
-    for part in parts:
-        vocabulary |= part.vocabulary
-        _append(keys, pieces, part.keys, base)
-        base += part.documents
-    _cut_all(keys, pieces, heavy)
-    return Joined(keys, vocabulary)
-
-
-def _cut_all(keys: dict[str, list], pieces: dict[str, list[tuple[int, int, array[int] | None]]],  # type: ignore[type-arg]
-             heavy: int) -> None:
-    for key, state in keys.items():
-        if len(state[3]) > heavy:
-            state[4] = _cuts(pieces[key], heavy)
-
-
-def join_phrases(joined: Joined, parts: Sequence[Part], phrases: Sequence[dict[str, KeyState]],
-                 heavy: int = HEAVY) -> None:
-    """Each part's phrase keys (phase 2) into the joined index: no key in common with the pairs and
-    triples, so appended after them; the edge keys' positions cut as the triples' are."""
-    base = 0
-    edges: dict[str, list[tuple[int, int, array[int] | None]]] = {}
-    with no_gc():
-        for part, keys in zip(parts, phrases, strict=True):
-            _append(joined.keys, edges, keys, base)
-            base += part.documents
-        _cut_all({key: joined.keys[key] for key in edges}, edges, heavy)
-
-
-def _append(keys: dict[str, list], pieces: dict[str, list[tuple[int, int, array[int] | None]]],  # type: ignore[type-arg]
-            part: dict[str, KeyState], base: int) -> None:
-    """One part's keys after those of the parts before it, whose documents end at `base`."""
-    get = keys.get
-    for key, (first, last, count, postings, positions, starts) in part.items():
-        state = get(key)
-        if state is None:
-            state = keys[key] = [-1, 0, bytearray(), bytearray(), None]
-            if positions is not None:
-                pieces[key] = []
-        delta = base + first - state[0]
-        state[2] += SMALL[delta] if delta < 32768 else varint(delta)
-        state[2] += postings
-        if positions is not None:
-            pieces[key].append((state[1], len(state[3]), starts))
-            state[3] += positions
-        state[0] = base + last
-        state[1] += count
 
 
 def _cuts(pieces: Sequence[tuple[int, int, Sequence[int] | None]], heavy: int) -> list[tuple[int, int]] | None:

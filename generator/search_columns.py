@@ -156,7 +156,7 @@ class JoinedColumns:
         return [names[k] for k in np.flatnonzero(self.entries >= least).tolist()]
 
     def states(self) -> dict[str, list]:  # type: ignore[type-arg]
-        """As search_analysis.join joins dict states: key -> [last doc, entries, postings, positions
+        """As search_reference.join joins dict states: key -> [last doc, entries, postings, positions
         (empty without), positions part cuts or None], keys in the order they first occur."""
         postings, positions, cuts = self.postings, self.positions, self.cuts
         post_at, pos_at = self.post_at.tolist(), self.pos_at.tolist()
@@ -168,7 +168,7 @@ class JoinedColumns:
 
 def join(tables: Sequence[tuple[Columns, int]], heavy: int) -> JoinedColumns:
     """Tables of parts in document order, each with the id of its part's first document, joined as
-    search_analysis.join joins dict states."""
+    search_reference.join joins dict states."""
     tables = [(t, base) for t, base in tables if len(t)]
     if not tables:
         nothing = np.zeros(0, dtype=np.int64)

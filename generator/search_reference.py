@@ -6,7 +6,9 @@ search_vector, phrase keys with search_phrase_vector. What they must make is sta
 Python, one document after another: `occurrences` finds a text's pairs and triples, search_phrases
 its phrases, `add_document` appends a document's entries to the key states; `unit_keys` and
 `phrase_keys` do so for a whole part. tests/test_search_vector.py and tests/test_search_phrase_vector.py
-compare the two on random and real texts, so a change of rule is made here first.
+compare the two on random and real texts, so a change of rule is made here first. Parts are joined by
+search_columns with array operations; `join` and `join_phrases` state that a key at a time, on the
+parts' dict states (tests/test_search_columns.py holds the two equal).
 """
 
 from __future__ import annotations
@@ -16,7 +18,20 @@ from array import array
 from collections.abc import Collection, Sequence
 
 from generator import search_phrases
-from generator.search_analysis import ALPHABET, CHUNK, MAX_CHUNKS, SMALL, KeyState, _varint
+from generator.search_analysis import (
+    ALPHABET,
+    CHUNK,
+    HEAVY,
+    MAX_CHUNKS,
+    SMALL,
+    Joined,
+    KeyState,
+    Part,
+    _cuts,
+    _varint,
+    no_gc,
+    varint,
+)
 from generator.search_phrase_vector import Words
 from generator.search_text import CJK, UNIT_RE, fold
 
@@ -187,3 +202,63 @@ def _add_entry(keys: dict[str, KeyState], key: str, doc: int, tail: bytes, posit
         else:
             state[5].append(len(state[4]))
         state[4] += positions
+
+
+def join(parts: Sequence[Part], heavy: int = HEAVY) -> Joined:
+    """Parts in document order make the index of all their documents; positions are cut for
+    files of their own every `heavy` bytes or so."""
+    with no_gc():
+        return _join(parts, heavy)
+
+
+def _join(parts: Sequence[Part], heavy: int) -> Joined:
+    keys: dict[str, list] = {}  # type: ignore[type-arg]
+    pieces: dict[str, list[tuple[int, int, array[int] | None]]] = {}
+    vocabulary: set[str] = set()
+    base = 0
+    for part in parts:
+        vocabulary |= part.vocabulary
+        _append(keys, pieces, part.keys, base)
+        base += part.documents
+    _cut_all(keys, pieces, heavy)
+    return Joined(keys, vocabulary)
+
+
+def _cut_all(keys: dict[str, list], pieces: dict[str, list[tuple[int, int, array[int] | None]]],  # type: ignore[type-arg]
+             heavy: int) -> None:
+    for key, state in keys.items():
+        if len(state[3]) > heavy:
+            state[4] = _cuts(pieces[key], heavy)
+
+
+def join_phrases(joined: Joined, parts: Sequence[Part], phrases: Sequence[dict[str, KeyState]],
+                 heavy: int = HEAVY) -> None:
+    """Each part's phrase keys (phase 2) into the joined index: no key in common with the pairs and
+    triples, so appended after them; the edge keys' positions cut as the triples' are."""
+    base = 0
+    edges: dict[str, list[tuple[int, int, array[int] | None]]] = {}
+    with no_gc():
+        for part, keys in zip(parts, phrases, strict=True):
+            _append(joined.keys, edges, keys, base)
+            base += part.documents
+        _cut_all({key: joined.keys[key] for key in edges}, edges, heavy)
+
+
+def _append(keys: dict[str, list], pieces: dict[str, list[tuple[int, int, array[int] | None]]],  # type: ignore[type-arg]
+            part: dict[str, KeyState], base: int) -> None:
+    """One part's keys after those of the parts before it, whose documents end at `base`."""
+    get = keys.get
+    for key, (first, last, count, postings, positions, starts) in part.items():
+        state = get(key)
+        if state is None:
+            state = keys[key] = [-1, 0, bytearray(), bytearray(), None]
+            if positions is not None:
+                pieces[key] = []
+        delta = base + first - state[0]
+        state[2] += SMALL[delta] if delta < 32768 else varint(delta)
+        state[2] += postings
+        if positions is not None:
+            pieces[key].append((state[1], len(state[3]), starts))
+            state[3] += positions
+        state[0] = base + last
+        state[1] += count

@@ -11,8 +11,9 @@ import random
 import numpy as np
 import pytest
 
-from generator import search_analysis, search_columns, search_groups, segment
-from generator.search_analysis import analyse, join
+from generator import search_analysis, search_columns, search_groups, search_reference, segment
+from generator.search_analysis import analyse
+from generator.search_reference import join
 
 CHARACTERS = "大足石刻页"
 HEAVY = 12
@@ -84,14 +85,14 @@ def test_parts_joined_as_columns_are_parts_joined_as_states(seed: int) -> None:
 def test_phrase_keys_joined_as_columns_are_phrase_keys_joined_as_states(seed: int) -> None:
     made = parts(seed)
     documents = texts(seed, 120)
-    frequent = search_analysis.join(made, HEAVY).keys
+    frequent = join(made, HEAVY).keys
     triples = frozenset(key for key, state in frequent.items() if state[1] >= 8 and len(key) == 3 and key.isalpha())
     bounds = np.cumsum([0] + [part.documents for part in made]).tolist()
     phrases = [search_analysis.phrase_columns(documents[a:b], part, triples)
                for part, a, b in zip(made, bounds, bounds[1:], strict=False)]
     assert any(len(table) for table in phrases)
     expected = join(made, HEAVY)
-    search_analysis.join_phrases(expected, made, [table.states() for table in phrases], HEAVY)
+    search_reference.join_phrases(expected, made, [table.states() for table in phrases], HEAVY)
     got = search_columns.join(list(zip([part.columns for part in made], bounds, strict=False)), HEAVY).states()
     got.update(search_columns.join(list(zip(phrases, bounds, strict=False)), HEAVY).states())
     assert got == expected.keys

@@ -11,8 +11,9 @@ import pytest
 
 from generator import search_analysis, search_groups, search_index, segment
 from generator.output import Staging
-from generator.search_analysis import Joined, analyse, join
+from generator.search_analysis import Joined, analyse
 from generator.search_groups import GROUPS, key_hash, key_hashes
+from generator.search_reference import join
 
 CHARACTERS = "大足石刻页岩气"
 

@@ -10,8 +10,9 @@ from collections import defaultdict
 import pytest
 
 from generator import search_analysis, segment
-from generator.search_analysis import analyse, contributions, join
+from generator.search_analysis import analyse, contributions
 from generator.search_postings import KeyData
+from generator.search_reference import join
 
 CHARACTERS = "大足石刻页"  # few, so that triples (which carry the positions) are shared by many documents
 HEAVY = 12
