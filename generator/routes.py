@@ -112,6 +112,20 @@ class Pager:
     def next(self) -> str | None:
         return self.urls[self.number] if self.number < self.count else None
 
+    def window(self, around: int = 2) -> list[tuple[int, str | None]]:
+        """The page links a pager shows: the first and the last page and those within `around` of
+        this one, (number, URL) in order, with (0, None) where pages are left out. A list of 700
+        pages (a big section at 100,000 articles) would otherwise list 700 links on each of them."""
+        shown = sorted({1, self.count, *range(max(1, self.number - around), min(self.count, self.number + around) + 1)})
+        out: list[tuple[int, str | None]] = []
+        for number in shown:
+            if out and number - out[-1][0] == 2:  # a gap of one page: that page rather than "…"
+                out.append((number - 1, self.urls[number - 2]))
+            elif out and number - out[-1][0] > 2:
+                out.append((0, None))
+            out.append((number, self.urls[number - 1]))
+        return out
+
 
 @dataclass(frozen=True)
 class Page:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 from hypothesis import given
@@ -12,7 +13,7 @@ from generator import pipeline
 from generator.config import Section
 from generator.routes import Urls, paged, paginate, plan, relative
 from generator.slugs import person_slug, slugify, unique_slugs
-from tests.conftest import article, write_site
+from tests.conftest import SITE_YAML, article, write_site
 
 
 def test_url_scheme() -> None:
@@ -66,6 +67,36 @@ def test_unique_slugs_property(names: list[str]) -> None:
     slugs = unique_slugs(names)
     assert len(set(slugs.values())) == len(set(names))
     assert all(slug and slug == slug.lower() for slug in slugs.values())
+
+
+def test_a_pager_links_the_ends_and_the_neighbours_not_every_page() -> None:
+    """A section of 700 pages shows 1 … 348-352 … 700 on page 350, not 700 links."""
+    def shown(count: int, number: int) -> list[int]:
+        pager = paginate("a/index.html", list(range(count)), 1)[number - 1][2]
+        window = pager.window()
+        assert all(url == pager.urls[n - 1] for n, url in window if url is not None)
+        return [n for n, _ in window]
+
+    assert shown(1, 1) == [1]
+    assert shown(700, 350) == [1, 0, 348, 349, 350, 351, 352, 0, 700]
+    assert shown(700, 1) == [1, 2, 3, 0, 700]
+    assert shown(700, 700) == [1, 0, 698, 699, 700]
+    assert shown(8, 4) == [1, 2, 3, 4, 5, 6, 7, 8]  # a gap of one page shows that page
+    assert shown(9, 5) == [1, 2, 3, 4, 5, 6, 7, 8, 9]
+    assert shown(10, 5) == [1, 2, 3, 4, 5, 6, 7, 0, 10]
+
+
+def test_a_long_list_renders_a_short_pager(tmp_path: Path) -> None:
+    files = {f"content/2022/12/{day:02d}/a{day}.md": article(f"第{day}篇") for day in range(1, 21)}
+    site = write_site(tmp_path / "site", files, SITE_YAML.replace("per_page: 2", "per_page: 1"))
+    pipeline.build(site, tmp_path / "out")
+    page = (tmp_path / "out/section/yaowen/page/10/index.html").read_text()
+    nav = page[page.index('<nav class="pager"'):]
+    nav = nav[:nav.index("</nav>")]
+    assert re.findall(r">(\d+)</(?:a|span)>", nav) == ["1", "8", "9", "10", "11", "12", "20"]
+    assert '<span aria-current="page">10</span>' in nav and nav.count('<span class="gap">…</span>') == 2
+    assert 'rel="prev" href="../9/index.html"' in nav and 'rel="next" href="../11/index.html"' in nav
+    assert '<a href="../../index.html">1</a>' in nav and '<a href="../20/index.html">20</a>' in nav
 
 
 def test_every_list_is_paginated(tmp_path: Path) -> None:
