@@ -251,9 +251,10 @@ def _pages_and_feeds(site: Path, corpus: Corpus, templates: dict[str, str], site
         made.append(feed.url)
         if not staging.fresh(feed.url, feed_key):
             staging.put(feed.url, feeds.rss(feed, corpus.config))
-    made.append("sitemap.xml")
-    if not staging.fresh("sitemap.xml", key(site_key, "sitemap", urls)):
-        staging.put("sitemap.xml", feeds.sitemap(urls, corpus.config))
+    for name, index, listed in feeds.sitemaps(urls):
+        made.append(name)
+        if not staging.fresh(name, key(site_key, "sitemap", index, listed)):
+            staging.put(name, feeds.sitemap(listed, corpus.config, index))
     report.timed("feeds", started)
     return made, related_name, reach
 

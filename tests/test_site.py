@@ -9,6 +9,7 @@ import posixpath
 import re
 import shutil
 import subprocess
+import xml.etree.ElementTree as ET
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -191,6 +192,49 @@ def test_sitemap_and_robots(sample_public: Path) -> None:
     locations = set(re.findall(r"<loc>https://example.org/(.*?)</loc>", sitemap))
     assert locations == {p.relative_to(sample_public).as_posix() for p in html_pages(sample_public)}
     assert "Sitemap: https://example.org/sitemap.xml" in (sample_public / "robots.txt").read_text()
+
+
+def _sitemapped(out: Path) -> list[str]:
+    """The pages sitemap.xml lists through the sitemaps it indexes, checking that it is an index
+    and that each of them lists 1-5 pages."""
+    ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    index = ET.parse(out / "sitemap.xml").getroot()
+    assert index.tag == ns + "sitemapindex"
+    parts = [(loc.text or "").removeprefix("https://example.org/") for loc in index.iter(ns + "loc")]
+    assert parts == [f"sitemap-{n}.xml" for n in range(1, len(parts) + 1)]
+    assert sorted(parts) == sorted(p.name for p in out.glob("sitemap-*.xml"))
+    listed: list[str] = []
+    for part in parts:
+        urlset = ET.parse(out / part).getroot()
+        assert urlset.tag == ns + "urlset"
+        locations = [(loc.text or "").removeprefix("https://example.org/") for loc in urlset.iter(ns + "loc")]
+        assert 0 < len(locations) <= 5
+        listed += locations
+    return listed
+
+
+def test_a_site_past_the_sitemap_limit_gets_a_sitemap_index(sample_site: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sitemap may list 50,000 URLs at most (sitemaps.org); 100,000 articles make some 120,000
+    pages. Here the limit is 5: sitemap.xml indexes sitemap-N.xml files that list every page once.
+    When articles go, the parts no longer needed go too, as a cold build would have it."""
+    monkeypatch.setattr(feeds, "SITEMAP_LIMIT", 5)
+    site, out = tmp_path / "site", tmp_path / "out"
+    shutil.copytree(sample_site, site, ignore=shutil.ignore_patterns(".cache"))
+    pipeline.build(site, out)
+    listed = _sitemapped(out)
+    assert sorted(listed) == sorted(p.relative_to(out).as_posix() for p in html_pages(out))
+    before = len(list(out.glob("sitemap-*.xml")))
+    for path in sorted((site / "content").rglob("*.md"))[:4]:
+        path.unlink()
+    pipeline.build(site, out)
+    listed = _sitemapped(out)
+    assert sorted(listed) == sorted(p.relative_to(out).as_posix() for p in html_pages(out))
+    assert len(list(out.glob("sitemap-*.xml"))) < before
+    shutil.rmtree(site / ".cache")
+    pipeline.build(site, tmp_path / "cold")
+    for name in ["sitemap.xml", *(p.name for p in out.glob("sitemap-*.xml"))]:
+        assert (out / name).read_bytes() == (tmp_path / "cold" / name).read_bytes()
 
 
 def test_month_calendar_marks_the_issue_day(sample_public: Path) -> None:
