@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 import shutil
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from generator import pipeline
 from generator.cache import Cache, Manifest, code_version, key
@@ -125,6 +128,22 @@ def _stored(path: Path, bodies: list[tuple[str, str]]) -> list[Article]:
     return articles
 
 
+_piece = st.text(alphabet="张龙<", max_size=5)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(_piece, _piece), max_size=6), st.lists(_piece, max_size=3), st.randoms())
+def test_texts_matching_finds_what_a_look_at_each_text_finds(
+        tmp_path: Path, bodies: list[tuple[str, str]], literals: list[str], order: random.Random) -> None:
+    """Whatever the texts, their HTML and the strings: the texts holding one of them, and no other,
+    the articles given in any order."""
+    stored = _stored(tmp_path / "m.bodies", bodies)
+    numbers = list(range(len(stored)))
+    order.shuffle(numbers)
+    expected = {place for place, number in enumerate(numbers) if any(s and s in bodies[number][1] for s in literals)}
+    assert texts_matching([stored[n] for n in numbers], [s.encode() for s in literals]) == expected
+
+
 def test_texts_are_looked_into_a_bodies_file_at_a_time(tmp_path: Path) -> None:
     """texts_matching finds every stored text holding one of the strings, and no other: not one whose HTML
     alone holds it, nor one where it runs from the HTML into the text; a text in memory is always
@@ -141,3 +160,6 @@ def test_texts_are_looked_into_a_bodies_file_at_a_time(tmp_path: Path) -> None:
     assert texts_matching([*stored, fresh], ["张龙贵".encode()]) == {2, 3, 5}
     assert texts_matching(stored, ["龙贵".encode(), "记者张".encode()]) == {2, 3, 4}
     assert texts_matching(stored, [b"<p>", b""]) == set()
+    # from the end of one text into the next article's HTML: neither text holds it
+    across = _stored(tmp_path / "n.bodies", [("<p>a</p>", "记者张龙"), ("贵<p>b</p>", "无关"), ("<p>c</p>", "张龙贵")])
+    assert texts_matching(across, ["张龙贵".encode()]) == {2}
