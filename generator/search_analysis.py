@@ -10,7 +10,6 @@ keys (search_phrases), found in each part given the triples frequent in the whol
 from __future__ import annotations
 
 import gc
-from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -146,20 +145,6 @@ class Joined:
 
     def close(self) -> None:
         pass
-
-
-def _cuts(pieces: Sequence[tuple[int, int, Sequence[int] | None]], heavy: int) -> list[tuple[int, int]] | None:
-    """Where a positions file may start: the first entry at least `heavy` bytes past the last cut;
-    pieces: (entries before, bytes before, a part's entry starts or None for one entry)."""
-    cuts = [(0, 0)]
-    for entry, offset, starts in pieces:
-        local = (0,) if starts is None else starts
-        while True:
-            j = bisect_left(local, cuts[-1][1] + heavy - offset)
-            if j == len(local):
-                break
-            cuts.append((entry + j, offset + local[j]))
-    return cuts if len(cuts) > 1 else None
 
 
 def _cut_with(segmenter: segment.Segmenter) -> Cut:

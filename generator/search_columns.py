@@ -14,6 +14,7 @@ its join (tests/test_search_columns.py).
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -217,10 +218,24 @@ def join(tables: Sequence[tuple[Columns, int]], heavy: int) -> JoinedColumns:
             rows = order[key_first[k]:key_end[k]].tolist()
             within = np.cumsum([0] + [int(count[r]) for r in rows]).tolist()
             offset = (pos_at[key_first[k]:key_end[k]] - pos_at[key_first[k]]).tolist()
-            cuts[k] = search_analysis._cuts(
+            cuts[k] = positions_cuts(
                 [(within[j], offset[j], None if count[r] == 1 else starts[int(starts_at[r]):int(starts_at[r + 1])])
                  for j, r in enumerate(rows)], heavy)
     return JoinedColumns(list(number), last[key_end - 1], entries, postings, post_key, positions, pos_key, cuts)
+
+
+def positions_cuts(pieces: Sequence[tuple[int, int, Sequence[int] | None]], heavy: int) -> list[tuple[int, int]] | None:
+    """Where a positions file may start: the first entry at least `heavy` bytes past the last cut;
+    pieces: (entries before, bytes before, a part's entry starts or None for one entry)."""
+    made = [(0, 0)]
+    for entry, offset, starts in pieces:
+        local = (0,) if starts is None else starts
+        while True:
+            j = bisect_left(local, made[-1][1] + heavy - offset)
+            if j == len(local):
+                break
+            made.append((entry + j, offset + local[j]))
+    return made if len(made) > 1 else None
 
 
 def _runs(source: npt.NDArray[Any], starts: Ints, ends: Ints) -> tuple[bytearray, Ints]:

@@ -21,8 +21,7 @@ from functools import cache
 import numpy as np
 import numpy.typing as npt
 
-# search_analysis imports this module: its names are read at call time
-from generator import search_analysis, search_columns, search_phrases, search_text, search_vector
+from generator import search_columns, search_phrases, search_text, search_vector
 from generator.arrays import distinct
 from generator.search_vector import Ints
 
@@ -32,15 +31,10 @@ _BITS = 18  # every CJK code point is below 2**18 (search_text.CJK ends at U+313
 Words = Sequence[tuple[search_phrases.Lengths, search_phrases.Lengths]]  # per document: title, body
 
 
-def phrase_keys(texts: Sequence[tuple[str, str]], words: Words,
-                frequent: Collection[str]) -> dict[str, search_analysis.KeyState]:
-    """Documents (title, body), their jieba word lengths and the archive's frequent triples ->
-    the phrase key states, as search_analysis.phrase_keys made them document by document."""
-    return phrase_columns(texts, words, frequent).states()
-
-
 def phrase_columns(texts: Sequence[tuple[str, str]], words: Words, frequent: Collection[str]) -> search_columns.Columns:
-    """phrase_keys as columns (search_columns)."""
+    """Documents (title, body), their jieba word lengths and the archive's frequent triples -> the
+    phrase keys as columns (search_columns), whose states() are what search_reference.phrase_keys
+    makes document by document."""
     triples = _triple_codes(frequent)
     if not len(triples):
         return search_columns.empty()

@@ -2,7 +2,7 @@
 
 An article edited in place keeps its document id, so every key's data changes only in that article's
 entry (and the id delta of the entry after it). These functions find an entry in the encoded text,
-replace it and cut the positions again exactly as search_analysis._cuts does, without decoding more
+replace it and cut the positions again exactly as search_columns.positions_cuts does, without decoding more
 than they must: postings are split with one regular expression (C speed), positions are walked entry
 by entry only from the last file cut before the edit, and only until the cuts fall where they fell.
 """
@@ -205,7 +205,7 @@ class KeyData:
 
     def _recut(self, first: int, resume: int, last: int, grown: int, moved: int,
                heavy: int) -> list[tuple[int, int]] | None:
-        """search_analysis._cuts for the new positions, walking only from the last cut before the
+        """search_columns.positions_cuts for the new positions, walking only from the last cut before the
         first edit until a cut falls on an old one past the last edit (the rest then only moves).
 
         `first` and `last` are old entry indices: the first edited, the last old entry touched."""

@@ -27,11 +27,11 @@ from generator.search_analysis import (
     Joined,
     KeyState,
     Part,
-    _cuts,
     _varint,
     no_gc,
     varint,
 )
+from generator.search_columns import positions_cuts
 from generator.search_phrase_vector import Words
 from generator.search_text import CJK, UNIT_RE, fold
 
@@ -108,7 +108,7 @@ def _mixed_run(folded: str, first: int, last: int, boundary: bytearray, found: d
 
 
 def unit_keys(folded: Folded) -> dict[str, KeyState]:
-    """What search_vector.unit_keys makes of a part: pairs and Latin/digit runs, postings only; triples
+    """What search_vector.unit_columns makes of a part: pairs and Latin/digit runs, postings only; triples
     with positions."""
     keys: dict[str, KeyState] = {}
     for doc, (title, title_starts, body, body_starts) in enumerate(folded):
@@ -121,7 +121,7 @@ def unit_keys(folded: Folded) -> dict[str, KeyState]:
 
 
 def phrase_keys(texts: Sequence[tuple[str, str]], words: Words, frequent: Collection[str]) -> dict[str, KeyState]:
-    """What search_phrase_vector.phrase_keys makes of a part's documents (title, body), given their
+    """What search_phrase_vector.phrase_columns makes of a part's documents (title, body), given their
     word lengths and the frequent triples: phrase keys with postings only, edge keys with positions."""
     keys: dict[str, KeyState] = {}
     for doc, ((title, body), (title_words, body_words)) in enumerate(zip(texts, words, strict=True)):
@@ -228,7 +228,7 @@ def _cut_all(keys: dict[str, list], pieces: dict[str, list[tuple[int, int, array
              heavy: int) -> None:
     for key, state in keys.items():
         if len(state[3]) > heavy:
-            state[4] = _cuts(pieces[key], heavy)
+            state[4] = positions_cuts(pieces[key], heavy)
 
 
 def join_phrases(joined: Joined, parts: Sequence[Part], phrases: Sequence[dict[str, KeyState]],

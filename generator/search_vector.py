@@ -26,14 +26,10 @@ _SEPARATOR = "\x00"  # neither a CJK character nor a Latin letter or digit: no k
 NARROW = 1 << 29  # texts shorter than this have offsets (and codes: offset * 4 + 3) in int32
 
 
-def unit_keys(folded: Sequence[tuple[str, set[int], str, set[int]]]) -> dict[str, search_analysis.KeyState]:
-    """(title, its word starts, body, its word starts) of each document -> key state, as
-    search_reference.add_document makes them: pairs and Latin/digit runs, then triples."""
-    return unit_columns(folded).states()
-
-
 def unit_columns(folded: Sequence[tuple[str, set[int], str, set[int]]]) -> search_columns.Columns:
-    """unit_keys as columns (search_columns)."""
+    """(title, its word starts, body, its word starts) of each document -> its keys as columns
+    (search_columns), whose states() are what search_reference.unit_keys makes: pairs and
+    Latin/digit runs, then triples."""
     texts = [text for title, _, body, _ in folded for text in (title, body)]
     joined = _SEPARATOR.join(texts)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))

@@ -45,6 +45,11 @@ OTHER = " ，。、\n-_.%" + "\u33ff\u4dc0\ua000\uf8ff\ufb00\u0250\u00bf\U0001ff
 reference = search_reference.phrase_keys  # the phrase keys one document at a time
 
 
+def phrase_keys(texts: Texts, words: Words, frequent: Collection[str]) -> dict[str, search_analysis.KeyState]:
+    """The phrase keys search_phrase_vector makes, as states."""
+    return search_phrase_vector.phrase_columns(texts, words, frequent).states()
+
+
 def random_text(rng: random.Random, length: int, cjk: str = CJK) -> str:
     pools = [cjk] * 8 + [LATIN] * 2 + [OTHER]
     out: list[str] = []
@@ -88,7 +93,7 @@ def random_part(rng: random.Random, documents: int, longest: int, cjk: str = CJK
 
 
 def assert_same(texts: Texts, words: Words, frequent: Collection[str]) -> dict[str, search_analysis.KeyState]:
-    got, expected = search_phrase_vector.phrase_keys(texts, words, frequent), reference(texts, words, frequent)
+    got, expected = phrase_keys(texts, words, frequent), reference(texts, words, frequent)
     assert got == expected
     for key, state in got.items():  # equal values of the same types: the joins and patches append to them
         assert [type(v) for v in state] == [type(v) for v in expected[key]], key
@@ -148,17 +153,17 @@ def test_many_distinct_characters_give_the_same_phrase_keys(monkeypatch: pytest.
 def test_no_frequent_triples_or_no_cjk_give_no_phrase_keys() -> None:
     rng = random.Random(3)
     texts, words = random_part(rng, 10, 200)
-    assert search_phrase_vector.phrase_keys(texts, words, frozenset()) == {}
-    assert search_phrase_vector.phrase_keys(texts, words, {"abc", "中国"}) == {}
-    assert search_phrase_vector.phrase_keys([], [], {"中国大"}) == {}
+    assert phrase_keys(texts, words, frozenset()) == {}
+    assert phrase_keys(texts, words, {"abc", "中国"}) == {}
+    assert phrase_keys([], [], {"中国大"}) == {}
     plain = [("abc def", "，。 12"), ("", "")]
-    assert search_phrase_vector.phrase_keys(plain, [(b"\x03\x01\x03", b"\x01\x01\x01\x02"), (b"", b"")],
+    assert phrase_keys(plain, [(b"\x03\x01\x03", b"\x01\x01\x01\x02"), (b"", b"")],
                                             {"中国大"}) == {}
 
 
 def test_word_lengths_for_other_documents_are_refused() -> None:
     with pytest.raises(ValueError):
-        search_phrase_vector.phrase_keys([("大足区新渝报", "")], [], {"大足区", "足区新"})
+        phrase_keys([("大足区新渝报", "")], [], {"大足区", "足区新"})
 
 
 @given(st.lists(st.tuples(st.text(CJK + LATIN + OTHER, max_size=30), st.text(CJK + LATIN + OTHER, max_size=80),

@@ -31,6 +31,11 @@ OTHER = " ，。、\n-_.%A" + "\u33ff\u4dc0\ua000\uf8ff\ufb00\u0250\u00bf\U0001f
 reference = search_reference.unit_keys  # the keys one document at a time
 
 
+def unit_keys(folded: list[tuple[str, set[int], str, set[int]]]) -> dict[str, list]:  # type: ignore[type-arg]
+    """The keys search_vector makes, as states."""
+    return search_vector.unit_columns(folded).states()
+
+
 def random_text(rng: random.Random, length: int) -> str:
     pools = [CJK] * 6 + [LATIN] * 2 + [OTHER]
     out = []
@@ -58,7 +63,7 @@ def random_part(rng: random.Random, documents: int, longest: int) -> Folded:
 
 
 def assert_same(folded: Folded) -> None:
-    got, expected = search_vector.unit_keys(folded), reference(folded)
+    got, expected = unit_keys(folded), reference(folded)
     assert got == expected
     for key, state in got.items():  # equal values of the same types: the joins and patches append to them
         assert [type(v) for v in state] == [type(v) for v in expected[key]], key
@@ -92,8 +97,8 @@ def test_keys_far_apart_in_a_long_body_give_the_same_keys() -> None:
 
 
 def test_an_empty_part_and_texts_without_units_give_no_keys() -> None:
-    assert search_vector.unit_keys([]) == {}
-    assert search_vector.unit_keys([("", {0}, "", {0}), ("，。", {0, 2}, " - ", {0, 3})]) == {}
+    assert unit_keys([]) == {}
+    assert unit_keys([("", {0}, "", {0}), ("，。", {0, 2}, " - ", {0, 3})]) == {}
 
 
 @given(st.lists(st.tuples(st.text(CJK + LATIN + OTHER, max_size=30), st.text(CJK + LATIN + OTHER, max_size=60),
