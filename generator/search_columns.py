@@ -7,8 +7,8 @@ appended to the joined index one at a time. Here a table holds the keys' names, 
 arrays and their postings, positions and entry starts each as one buffer cut by offsets; a table is
 split into hash groups, kept and read back as a few arrays, and the parts' tables of a group are
 joined with array operations, making one list per key of the whole index (search_analysis.Joined's
-states) when it is written, and no more. Equal, key for key and byte for byte, to search_analysis's dict states and
-its join (tests/test_search_columns.py).
+states) when it is written, and no more. Equal, key for key and byte for byte, to the dict states
+and their join in search_reference (tests/test_search_columns.py).
 """
 
 from __future__ import annotations
